@@ -1,0 +1,61 @@
+//! Builds only if wscore, with default features off, needs neither `std` nor
+//! an allocator: pulling in `std` would bring a second panic handler and fail
+//! the link, and there is no global allocator here to satisfy `alloc`.
+//!
+//! It decodes a masked client frame as a server would and encodes the reply.
+#![no_std]
+#![no_main]
+
+use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode};
+use wscore::mask::apply_mask;
+use wscore::Role;
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+/// The prebuilt `core` for this hosted target was compiled with unwinding and
+/// names this symbol; with `panic = "abort"` nothing ever calls it.
+#[no_mangle]
+extern "C" fn rust_eh_personality() {}
+
+/// Echoes one frame; returns the reply's length in `out`, or 0 on any error.
+fn echo(input: &mut [u8], out: &mut [u8; 64]) -> usize {
+    let mut decoder = FrameDecoder::new(FrameRules::new(Role::Server).max_frame_size(50));
+    let mut input = input;
+    let mut opcode = Opcode::Binary;
+    let mut len = 0;
+    while let Ok(Some(item)) = decoder.decode(&mut input) {
+        match item {
+            Item::Header(header) => opcode = header.opcode,
+            Item::Payload { data, .. } => {
+                let Some(slot) = out.get_mut(14 + len..14 + len + data.len()) else {
+                    return 0;
+                };
+                slot.copy_from_slice(data);
+                len += data.len();
+            }
+        }
+    }
+    let Ok(header) = FrameHeader::new(opcode, len as u64).encode() else {
+        return 0;
+    };
+    // Move the payload up against the header.
+    out.copy_within(14..14 + len, header.len());
+    out[..header.len()].copy_from_slice(&header);
+    header.len() + len
+}
+
+#[no_mangle]
+pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, b'H', b'e', b'l', b'l', b'o',
+    ];
+    apply_mask(&mut frame[6..], key, 0);
+    let mut out = [0; 64];
+    let len = echo(&mut frame, &mut out);
+    // Exit status 0 when the reply is the unmasked "Hello" text frame.
+    i32::from(out[..len] != [0x81, 0x05, b'H', b'e', b'l', b'l', b'o'])
+}

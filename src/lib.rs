@@ -1,0 +1,46 @@
+//! A sans-IO WebSocket (RFC 6455) protocol core.
+//!
+//! wscore never touches a socket, a clock or a random number generator: bytes
+//! go in, events and bytes to send come out, and runtimes build the IO around
+//! it. Every protocol violation is a typed error carrying the close code to
+//! send; nothing a peer sends can make it panic.
+//!
+//! The layers, bottom up:
+//!
+//! - [`mask`]: XOR masking at SIMD speed, the only `unsafe` code in the crate;
+//! - [`frame`]: frame headers, the RFC 6455 §5 rules, and a streaming decoder
+//!   that never allocates;
+//! - [`close`]: close status codes.
+//!
+//! # Features
+//!
+//! - `std` (default): run-time CPU feature detection for masking. Implies `alloc`.
+//! - `alloc`: the parts that need an allocator.
+//! - `simd` (default): explicit SSE2/AVX2 masking; off leaves portable code only.
+//!
+//! With `default-features = false` the crate builds for targets with neither
+//! `std` nor an allocator.
+#![no_std]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
+
+pub mod close;
+pub mod frame;
+#[allow(unsafe_code)]
+pub mod mask;
+
+/// Which end of the connection an endpoint is. The rules differ: clients mask
+/// every frame they send, servers never do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The endpoint that opened the connection.
+    Client,
+    /// The endpoint that accepted it.
+    Server,
+}

@@ -1,0 +1,246 @@
+//! Payload masking (RFC 6455 §5.3).
+//!
+//! Masking XORs every payload byte with one byte of a 4-byte key, cycling
+//! through the key. The same operation masks and unmasks, so there is one
+//! function, [`apply_mask`]. It runs on every byte a server receives and every
+//! byte a client sends, which makes it the hottest loop in the crate.
+//!
+//! Three implementations exist, all producing identical bytes:
+//!
+//! - a portable one working on 64-bit words, always compiled;
+//! - SSE2 (16-byte lanes), part of every x86_64 CPU;
+//! - AVX2 (32-byte lanes), used when the CPU has it.
+//!
+//! With the `std` feature, AVX2 is detected at run time on the first call and
+//! the answer is cached. Without `std` the choice is made at compile time from
+//! the enabled target features (`-C target-feature=+avx2`). Turning off the
+//! `simd` feature leaves only the portable code.
+//!
+//! This is the only module in the crate that contains `unsafe`.
+
+/// XORs `buf` in place with `key`, starting `phase` bytes into the key.
+///
+/// `phase` is the number of payload bytes already masked before `buf`, so
+/// that a payload arriving in several pieces can be unmasked piece by piece:
+/// only its value modulo 4 matters.
+///
+/// Applying the same key and phase twice restores the original bytes.
+///
+/// ```
+/// use wscore::mask::apply_mask;
+///
+/// let key = [0x37, 0xfa, 0x21, 0x3d];
+/// let mut payload = *b"Hello";
+/// apply_mask(&mut payload, key, 0);
+/// assert_eq!(payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]); // RFC 6455 §5.7
+///
+/// // The same payload unmasked in two pieces: the second continues at phase 3.
+/// let (first, second) = payload.split_at_mut(3);
+/// apply_mask(first, key, 0);
+/// apply_mask(second, key, 3);
+/// assert_eq!(&payload, b"Hello");
+/// ```
+#[inline]
+pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) {
+    let key = rotate(key, phase);
+    // Below this size the vector setup costs more than it saves, and short
+    // payloads (chat messages, pings) are the common case.
+    if buf.len() < 64 {
+        return xor_words(buf, key);
+    }
+    dispatch::xor(buf, key)
+}
+
+/// The key as seen from `phase` bytes into it.
+#[inline(always)]
+fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
+    let mut key = key;
+    key.rotate_left(phase % 4);
+    key
+}
+
+/// Byte by byte: for lengths the wider paths leave over.
+#[inline(always)]
+fn xor_bytes(buf: &mut [u8], key: [u8; 4]) {
+    for (byte, k) in buf.iter_mut().zip(key.iter().cycle()) {
+        *byte ^= k;
+    }
+}
+
+/// The portable path: eight bytes at a time in a `u64`.
+#[inline(always)]
+fn xor_words(buf: &mut [u8], key: [u8; 4]) {
+    let word = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
+    let mut words = buf.chunks_exact_mut(8);
+    for chunk in &mut words {
+        if let Ok(bytes) = <&mut [u8; 8]>::try_from(chunk) {
+            *bytes = (u64::from_ne_bytes(*bytes) ^ word).to_ne_bytes();
+        }
+    }
+    // A whole number of words has passed, so the key phase is unchanged.
+    xor_bytes(words.into_remainder(), key);
+}
+
+/// Defines a function that XORs with one vector type: bytes up to the first
+/// aligned lane, whole aligned lanes, then the bytes after the last one.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+macro_rules! lane_xor {
+    ($(#[$attr:meta])* $name:ident, $lane:ty, $splat:ident, $xor:ident) => {
+        $(#[$attr])*
+        fn $name(buf: &mut [u8], key: [u8; 4]) {
+            use core::arch::x86_64::*;
+            // SAFETY: the lane type is plain integer data with no invalid bit
+            // patterns, so reinterpreting aligned runs of bytes as lanes (and
+            // writing lanes back) is sound; `align_to_mut` guarantees the
+            // middle slice is correctly aligned and in bounds.
+            let (head, lanes, tail) = unsafe { buf.align_to_mut::<$lane>() };
+            xor_bytes(head, key);
+            let key = rotate(key, head.len());
+            let splat = $splat(i32::from_ne_bytes(key));
+            for lane in lanes {
+                *lane = $xor(*lane, splat);
+            }
+            // Lanes are a multiple of 4 bytes, so the tail starts at the same phase.
+            xor_words(tail, key);
+        }
+    };
+}
+
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+lane_xor!(
+    /// SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
+    #[target_feature(enable = "sse2")]
+    xor_sse2, __m128i, _mm_set1_epi32, _mm_xor_si128
+);
+
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+lane_xor!(
+    /// Callers must ensure the CPU supports AVX2.
+    #[target_feature(enable = "avx2")]
+    xor_avx2, __m256i, _mm256_set1_epi32, _mm256_xor_si256
+);
+
+/// Picks the implementation once per process (with `std`) or once per build.
+mod dispatch {
+    #[cfg(all(feature = "simd", feature = "std", target_arch = "x86_64"))]
+    pub(super) fn xor(buf: &mut [u8], key: [u8; 4]) {
+        use core::sync::atomic::{AtomicU8, Ordering};
+
+        const UNKNOWN: u8 = 0;
+        const SSE2: u8 = 1;
+        const AVX2: u8 = 2;
+        // A race on first use only makes two threads detect the same answer.
+        static LEVEL: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+        let mut level = LEVEL.load(Ordering::Relaxed);
+        if level == UNKNOWN {
+            level = if std::is_x86_feature_detected!("avx2") {
+                AVX2
+            } else {
+                SSE2
+            };
+            LEVEL.store(level, Ordering::Relaxed);
+        }
+        if level == AVX2 {
+            // SAFETY: `level` is AVX2 only if the CPU reported AVX2 support.
+            unsafe { super::xor_avx2(buf, key) }
+        } else {
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            unsafe { super::xor_sse2(buf, key) }
+        }
+    }
+
+    #[cfg(all(
+        feature = "simd",
+        not(feature = "std"),
+        target_arch = "x86_64",
+        target_feature = "avx2"
+    ))]
+    pub(super) fn xor(buf: &mut [u8], key: [u8; 4]) {
+        // SAFETY: this build targets only CPUs with AVX2 (`target_feature = "avx2"`).
+        unsafe { super::xor_avx2(buf, key) }
+    }
+
+    #[cfg(all(
+        feature = "simd",
+        not(feature = "std"),
+        target_arch = "x86_64",
+        not(target_feature = "avx2")
+    ))]
+    pub(super) fn xor(buf: &mut [u8], key: [u8; 4]) {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        unsafe { super::xor_sse2(buf, key) }
+    }
+
+    #[cfg(not(all(feature = "simd", target_arch = "x86_64")))]
+    pub(super) use super::xor_words as xor;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    fn reference(buf: &mut [u8], key: [u8; 4], phase: usize) {
+        for (i, byte) in buf.iter_mut().enumerate() {
+            *byte ^= key[(phase + i) % 4];
+        }
+    }
+
+    /// Every implementation against the bytewise reference, at every length
+    /// 0..=257, every phase and every start offset 0..=63 into a buffer.
+    fn check_all(xor: impl Fn(&mut [u8], [u8; 4], usize)) {
+        let key = [0x8d, 0x13, 0xf0, 0x5a];
+        let original: Vec<u8> = (0..257 + 64).map(|i| (i * 7 + 3) as u8).collect();
+        for offset in 0..=63 {
+            for len in 0..=257 {
+                for phase in 0..4 {
+                    let mut expected = original.clone();
+                    reference(&mut expected[offset..offset + len], key, phase);
+                    let mut actual = original.clone();
+                    xor(&mut actual[offset..offset + len], key, phase);
+                    assert_eq!(actual, expected, "offset {offset} len {len} phase {phase}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn public_entry_point_matches_reference() {
+        check_all(apply_mask);
+    }
+
+    #[test]
+    fn portable_path_matches_reference() {
+        check_all(|buf, key, phase| xor_words(buf, rotate(key, phase)));
+    }
+
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    #[test]
+    fn sse2_path_matches_reference() {
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        check_all(|buf, key, phase| unsafe { xor_sse2(buf, rotate(key, phase)) });
+    }
+
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    #[test]
+    fn avx2_path_matches_reference() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        // SAFETY: AVX2 support was just checked.
+        check_all(|buf, key, phase| unsafe { xor_avx2(buf, rotate(key, phase)) });
+    }
+
+    #[test]
+    fn large_phase_values_wrap() {
+        let key = [1, 2, 3, 4];
+        let mut a = [0u8; 100];
+        let mut b = [0u8; 100];
+        apply_mask(&mut a, key, 4 * 1_000_001 + 3);
+        apply_mask(&mut b, key, 3);
+        assert_eq!(a, b);
+    }
+}
