@@ -42,28 +42,23 @@
 /// ```
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) {
-    let key = rotate(key, phase);
-    // Below this size the vector setup costs more than it saves, and short
-    // payloads (chat messages, pings) are the common case.
-    if buf.len() < 64 {
-        return xor_words(buf, key);
-    }
-    dispatch::xor(buf, key)
+    dispatch::xor(buf, rotate(key, phase))
 }
 
 /// The key as seen from `phase` bytes into it.
 #[inline(always)]
 fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
-    let mut key = key;
-    key.rotate_left(phase % 4);
-    key
+    // As a little-endian word, key[0] is the low byte: starting one byte
+    // later in the key is a rotation right by 8 bits.
+    let bits = 8 * (phase % 4) as u32;
+    u32::from_le_bytes(key).rotate_right(bits).to_le_bytes()
 }
 
 /// Byte by byte: for lengths the wider paths leave over.
 #[inline(always)]
 fn xor_bytes(buf: &mut [u8], key: [u8; 4]) {
-    for (byte, k) in buf.iter_mut().zip(key.iter().cycle()) {
-        *byte ^= k;
+    for (i, byte) in buf.iter_mut().enumerate() {
+        *byte ^= key[i % 4];
     }
 }
 
@@ -83,49 +78,94 @@ fn xor_words(buf: &mut [u8], key: [u8; 4]) {
     xor_bytes(words.into_remainder(), key);
 }
 
-/// Defines a function that XORs with one vector type: bytes up to the first
-/// aligned lane, whole aligned lanes, then the bytes after the last one.
+/// Defines a function that XORs with one vector type.
+///
+/// Short buffers go lane by lane with unaligned loads and stores: a payload
+/// rarely starts aligned (it follows a 2-14 byte header) and a byte-wise
+/// prologue would cost more than the whole payload. Long buffers first XOR
+/// the bytes up to an aligned address, then whole aligned lanes, which keeps
+/// every store inside one cache line and lets the loop unroll.
 #[cfg(all(feature = "simd", target_arch = "x86_64"))]
 macro_rules! lane_xor {
-    ($(#[$attr:meta])* $name:ident, $lane:ty, $splat:ident, $xor:ident) => {
+    ($(#[$attr:meta])* $name:ident, $lane:ty, $splat:ident, $load:ident, $xor:ident, $store:ident) => {
         $(#[$attr])*
         fn $name(buf: &mut [u8], key: [u8; 4]) {
             use core::arch::x86_64::*;
-            // SAFETY: the lane type is plain integer data with no invalid bit
-            // patterns, so reinterpreting aligned runs of bytes as lanes (and
-            // writing lanes back) is sound; `align_to_mut` guarantees the
-            // middle slice is correctly aligned and in bounds.
-            let (head, lanes, tail) = unsafe { buf.align_to_mut::<$lane>() };
-            xor_bytes(head, key);
-            let key = rotate(key, head.len());
-            let splat = $splat(i32::from_ne_bytes(key));
+            const LANE: usize = core::mem::size_of::<$lane>();
+            let (head, lanes, tail) = if buf.len() < ALIGNED_FROM {
+                (&mut [][..], &mut [][..], buf)
+            } else {
+                // SAFETY: the lane type is plain integer data with no invalid
+                // bit patterns, so viewing aligned bytes as lanes is sound.
+                unsafe { buf.align_to_mut::<$lane>() }
+            };
+            let splat = $splat(i32::from_ne_bytes(xor_unaligned_head(head, key)));
             for lane in lanes {
                 *lane = $xor(*lane, splat);
             }
-            // Lanes are a multiple of 4 bytes, so the tail starts at the same phase.
-            xor_words(tail, key);
+            let mut rest = tail.chunks_exact_mut(LANE);
+            for lane in &mut rest {
+                let ptr = lane.as_mut_ptr().cast::<$lane>();
+                // SAFETY: `lane` is exactly one vector long and exclusively
+                // borrowed; unaligned loads and stores need no alignment.
+                unsafe { $store(ptr, $xor($load(ptr), splat)) }
+            }
+            // Lanes are multiples of 4 bytes: the rest starts at the same phase.
+            xor_words(rest.into_remainder(), rotate(key, head.len()));
         }
     };
+}
+
+/// Buffers at least this long are worth aligning before the vector loop.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+const ALIGNED_FROM: usize = 256;
+
+/// XORs the bytes before the first aligned lane; returns the key from there on.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[inline(always)]
+fn xor_unaligned_head(head: &mut [u8], key: [u8; 4]) -> [u8; 4] {
+    xor_words(head, key);
+    rotate(key, head.len())
 }
 
 #[cfg(all(feature = "simd", target_arch = "x86_64"))]
 lane_xor!(
     /// SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
     #[target_feature(enable = "sse2")]
-    xor_sse2, __m128i, _mm_set1_epi32, _mm_xor_si128
+    xor_sse2, __m128i, _mm_set1_epi32, _mm_loadu_si128, _mm_xor_si128, _mm_storeu_si128
 );
 
-#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[cfg(all(
+    feature = "simd",
+    target_arch = "x86_64",
+    any(feature = "std", target_feature = "avx2")
+))]
 lane_xor!(
     /// Callers must ensure the CPU supports AVX2.
     #[target_feature(enable = "avx2")]
-    xor_avx2, __m256i, _mm256_set1_epi32, _mm256_xor_si256
+    xor_avx2, __m256i, _mm256_set1_epi32, _mm256_loadu_si256, _mm256_xor_si256, _mm256_storeu_si256
 );
 
 /// Picks the implementation once per process (with `std`) or once per build.
 mod dispatch {
+    /// Short payloads (chat messages, pings) are the common case: they take
+    /// SSE2, which every x86_64 CPU has, without looking up the CPU's level.
     #[cfg(all(feature = "simd", feature = "std", target_arch = "x86_64"))]
+    const SHORT: usize = 128;
+
+    #[cfg(all(feature = "simd", feature = "std", target_arch = "x86_64"))]
+    #[inline(always)]
     pub(super) fn xor(buf: &mut [u8], key: [u8; 4]) {
+        if buf.len() < SHORT {
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            unsafe { super::xor_sse2(buf, key) }
+        } else {
+            xor_long(buf, key)
+        }
+    }
+
+    #[cfg(all(feature = "simd", feature = "std", target_arch = "x86_64"))]
+    fn xor_long(buf: &mut [u8], key: [u8; 4]) {
         use core::sync::atomic::{AtomicU8, Ordering};
 
         const UNKNOWN: u8 = 0;
@@ -224,7 +264,11 @@ mod tests {
         check_all(|buf, key, phase| unsafe { xor_sse2(buf, rotate(key, phase)) });
     }
 
-    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    #[cfg(all(
+        feature = "simd",
+        target_arch = "x86_64",
+        any(feature = "std", target_feature = "avx2")
+    ))]
     #[test]
     fn avx2_path_matches_reference() {
         if !std::is_x86_feature_detected!("avx2") {
