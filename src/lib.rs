@@ -10,7 +10,8 @@
 //! - [`mask`]: XOR masking at SIMD speed, the only `unsafe` code in the crate;
 //! - [`frame`]: frame headers, the RFC 6455 §5 rules, and a streaming decoder
 //!   that never allocates;
-//! - [`close`]: close status codes.
+//! - [`close`]: close status codes;
+//! - [`handshake`]: the HTTP/1.1 Upgrade, client and server.
 //!
 //! # Features
 //!
@@ -32,8 +33,15 @@ extern crate std;
 
 pub mod close;
 pub mod frame;
+pub mod handshake;
 #[allow(unsafe_code)]
 pub mod mask;
+pub mod random;
+
+// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Which end of the connection an endpoint is. The rules differ: clients mask
 /// every frame they send, servers never do.

@@ -1,0 +1,129 @@
+//! Writing HTTP/1.1 heads: requests, `101` responses and rejections.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::header_list::is_token;
+
+/// A header that cannot be written: its name is not a token or its value
+/// contains CR, LF or NUL (which would let it split the message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidHeader {
+    name: String,
+}
+
+impl fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid header {:?}: names must be HTTP tokens and values must not contain CR, LF or NUL",
+            self.name
+        )
+    }
+}
+
+impl core::error::Error for InvalidHeader {}
+
+/// Builds an HTTP head line by line.
+pub(crate) struct HttpWriter {
+    buf: Vec<u8>,
+}
+
+impl HttpWriter {
+    /// Starts a response.
+    pub(crate) fn status(code: u16) -> Self {
+        let mut buf = Vec::with_capacity(256);
+        buf.extend_from_slice(b"HTTP/1.1 ");
+        buf.extend_from_slice(code.to_string().as_bytes());
+        buf.push(b' ');
+        buf.extend_from_slice(reason_phrase(code).as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        Self { buf }
+    }
+
+    /// Starts a GET request; the target must be a path (and query) without
+    /// spaces or control characters.
+    pub(crate) fn get(target: &str) -> Result<Self, InvalidHeader> {
+        if !target.starts_with('/') || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(InvalidHeader {
+                name: target.to_string(),
+            });
+        }
+        let mut buf = Vec::with_capacity(256);
+        buf.extend_from_slice(b"GET ");
+        buf.extend_from_slice(target.as_bytes());
+        buf.extend_from_slice(b" HTTP/1.1\r\n");
+        Ok(Self { buf })
+    }
+
+    pub(crate) fn header(&mut self, name: &str, value: &str) -> Result<(), InvalidHeader> {
+        self.header_list(name, &[value])
+    }
+
+    /// One header line whose value is `values` joined by ", ".
+    pub(crate) fn header_list(&mut self, name: &str, values: &[&str]) -> Result<(), InvalidHeader> {
+        let forbidden = |v: &&str| v.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
+        if !is_token(name) || values.iter().any(forbidden) {
+            return Err(InvalidHeader {
+                name: name.to_string(),
+            });
+        }
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b": ");
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.buf.extend_from_slice(b", ");
+            }
+            self.buf.extend_from_slice(value.trim().as_bytes());
+        }
+        self.buf.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Ends the head; nothing follows it.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.buf.extend_from_slice(b"\r\n");
+        self.buf
+    }
+
+    /// Ends the head with a one-line plain-text body.
+    pub(crate) fn finish_with_body(mut self, text: &str) -> Vec<u8> {
+        let body_len = text.len() + 1;
+        self.buf
+            .extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+        self.buf.extend_from_slice(body_len.to_string().as_bytes());
+        self.buf.extend_from_slice(b"\r\n\r\n");
+        self.buf.extend_from_slice(text.as_bytes());
+        self.buf.push(b'\n');
+        self.buf
+    }
+}
+
+/// The standard reason phrase for the statuses a WebSocket server answers
+/// with; the phrase is optional in HTTP/1.1, so others get none.
+pub(crate) fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        101 => "Switching Protocols",
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        426 => "Upgrade Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}

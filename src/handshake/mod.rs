@@ -1,0 +1,316 @@
+//! The opening handshake (RFC 6455 §4): an HTTP/1.1 Upgrade.
+//!
+//! - [`server`]: parse a client's request into a borrowed [`Request`]
+//!   view, check it, then accept (the `101` response) or reject (an HTTP
+//!   error response with a one-line reason).
+//! - [`client`] (needs `alloc`): build the request, then check the server's
+//!   response.
+//!
+//! Both sides read the header block incrementally at a cost linear in the
+//! bytes received, and report where it ends: whatever follows it belongs to
+//! the WebSocket connection and must not be dropped.
+//!
+//! Parsing, validation and the accept key work without an allocator;
+//! building requests and responses needs `alloc`.
+//!
+//! [`Request`]: server::Request
+
+#[cfg(feature = "alloc")]
+pub mod client;
+mod header_list;
+#[cfg(feature = "alloc")]
+mod http_writer;
+pub mod server;
+
+use sha1::{Digest, Sha1};
+
+pub use header_list::{Extension, Params};
+#[cfg(feature = "alloc")]
+pub use http_writer::InvalidHeader;
+
+/// The one WebSocket version RFC 6455 defines.
+pub const VERSION: &str = "13";
+
+/// The outcome of feeding bytes to a handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status<T> {
+    /// The header block is not complete yet: read more and call again with
+    /// everything received so far.
+    Partial,
+    /// The header block is complete.
+    Complete(T),
+}
+
+/// Limits on a header block, the same for requests and responses.
+///
+/// The defaults take any request a browser sends, cookies included, and bound
+/// what a peer can make the other side buffer before it gives up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    max_header_block: usize,
+    max_headers: usize,
+}
+
+impl Limits {
+    /// The most header lines one message may carry; also the upper bound of
+    /// [`Limits::max_headers`], since the headers are parsed into a fixed
+    /// array without allocating.
+    pub const MAX_HEADERS: usize = 100;
+
+    /// 16 KiB of header block and 64 header lines.
+    ///
+    /// Browsers send 400-600 bytes and about 15 lines, plus the site's
+    /// cookies: 16 KiB is twice nginx's default line buffer (8 KiB) and takes
+    /// a cookie jar several times larger than any common site's.
+    pub const fn new() -> Self {
+        Self {
+            max_header_block: 16 << 10,
+            max_headers: 64,
+        }
+    }
+
+    /// The largest header block accepted, in bytes, request line included.
+    pub const fn max_header_block(mut self, bytes: usize) -> Self {
+        self.max_header_block = bytes;
+        self
+    }
+
+    /// The most header lines accepted, at most [`Limits::MAX_HEADERS`].
+    pub const fn max_headers(mut self, count: usize) -> Self {
+        self.max_headers = if count < Self::MAX_HEADERS {
+            count
+        } else {
+            Self::MAX_HEADERS
+        };
+        self
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2):
+/// base64 of the SHA-1 of the key followed by a fixed GUID.
+///
+/// ```
+/// // The example from RFC 6455 §1.3.
+/// let accept = wscore::handshake::accept_key(b"dGhlIHNhbXBsZSBub25jZQ==");
+/// assert_eq!(&accept, b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// ```
+pub fn accept_key(key: &[u8]) -> [u8; 28] {
+    const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    let digest = Sha1::new().chain_update(key).chain_update(GUID).finalize();
+    let mut accept = [0; 28];
+    // 20 bytes always encode to exactly 28 base64 characters.
+    let _ = base64_encode(&digest, &mut accept);
+    accept
+}
+
+fn base64_encode(input: &[u8], output: &mut [u8]) -> Result<usize, base64::EncodeSliceError> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode_slice(input, output)
+}
+
+/// Whether `key` is base64 for exactly 16 bytes (RFC 6455 §4.1).
+fn is_valid_key(key: &[u8]) -> bool {
+    use base64::Engine;
+    let mut decoded = [0; 18];
+    key.len() == 24
+        && matches!(
+            base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded),
+            Ok(16)
+        )
+}
+
+/// Finds the end of an HTTP header block in `buf`, looking no earlier than
+/// `from`: the index just past the blank line. Lines may end in CRLF or LF.
+///
+/// Each call looks only at bytes not seen before (plus two of overlap), so
+/// feeding a header block in any number of reads costs time linear in its size.
+fn find_header_end(buf: &[u8], from: usize) -> Option<usize> {
+    let start = from.saturating_sub(2);
+    let mut bytes = buf.iter().enumerate().skip(start);
+    bytes.find_map(|(i, &byte)| {
+        if byte != b'\n' {
+            return None;
+        }
+        match (buf.get(i + 1), buf.get(i + 2)) {
+            (Some(b'\n'), _) => Some(i + 2),
+            (Some(b'\r'), Some(b'\n')) => Some(i + 3),
+            _ => None,
+        }
+    })
+}
+
+/// A header block scanner shared by both sides: finds the end of the block
+/// incrementally and enforces the size limit.
+#[derive(Clone, Copy, Debug)]
+struct HeaderBlock {
+    limits: Limits,
+    /// How far previous calls have looked for the end of the block.
+    scanned: usize,
+}
+
+/// Why a header block could not be read as HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpError {
+    /// The bytes are not valid HTTP/1.x; the text is httparse's description.
+    Malformed(&'static str),
+    /// The header block exceeded the size limit without ending.
+    HeaderBlockTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The header block has more header lines than the limit.
+    TooManyHeaders {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl core::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Malformed(what) => write!(f, "malformed HTTP: {what}"),
+            Self::HeaderBlockTooLarge { limit } => {
+                write!(f, "HTTP header block exceeds the limit of {limit} bytes")
+            }
+            Self::TooManyHeaders { limit } => {
+                write!(f, "HTTP header block has more than {limit} header lines")
+            }
+        }
+    }
+}
+
+impl HeaderBlock {
+    const fn new(limits: Limits) -> Self {
+        Self { limits, scanned: 0 }
+    }
+
+    /// The length of the header block at the start of `buf`, once complete.
+    fn end(&mut self, buf: &[u8]) -> Result<Option<usize>, HttpError> {
+        // The common case: the whole block arrived in one read, nothing after it.
+        let end = if buf.ends_with(b"\r\n\r\n") && self.scanned == 0 {
+            Some(buf.len())
+        } else {
+            find_header_end(buf, self.scanned)
+        };
+        self.scanned = buf.len();
+        match end {
+            Some(end) if end <= self.limits.max_header_block => Ok(Some(end)),
+            None if buf.len() <= self.limits.max_header_block => Ok(None),
+            _ => Err(HttpError::HeaderBlockTooLarge {
+                limit: self.limits.max_header_block,
+            }),
+        }
+    }
+
+    /// The header slots httparse may fill, as many as the limit allows.
+    fn slots<'h, 'b>(
+        &self,
+        headers: &'h mut [httparse::Header<'b>; Limits::MAX_HEADERS],
+    ) -> &'h mut [httparse::Header<'b>] {
+        let (slots, _) = headers.split_at_mut(self.limits.max_headers);
+        slots
+    }
+
+    fn parse_error(&self, error: httparse::Error) -> HttpError {
+        match error {
+            httparse::Error::TooManyHeaders => HttpError::TooManyHeaders {
+                limit: self.limits.max_headers,
+            },
+            other => HttpError::Malformed(describe(other)),
+        }
+    }
+}
+
+/// httparse's error descriptions, available without `std`.
+fn describe(error: httparse::Error) -> &'static str {
+    match error {
+        httparse::Error::HeaderName => "invalid header name",
+        httparse::Error::HeaderValue => "invalid header value",
+        httparse::Error::NewLine => "invalid line ending",
+        httparse::Error::Status => "invalid status line",
+        httparse::Error::Token => "invalid token in the request line",
+        httparse::Error::TooManyHeaders => "too many headers",
+        httparse::Error::Version => "invalid HTTP version",
+    }
+}
+
+/// A parsed header block: the header lines, borrowed from the read buffer,
+/// and how many bytes the block took.
+#[derive(Clone, Debug)]
+struct Parsed<'b> {
+    headers: [httparse::Header<'b>; Limits::MAX_HEADERS],
+    count: usize,
+    len: usize,
+}
+
+impl<'b> Parsed<'b> {
+    const fn new() -> Self {
+        Self {
+            headers: [httparse::EMPTY_HEADER; Limits::MAX_HEADERS],
+            count: 0,
+            len: 0,
+        }
+    }
+
+    fn headers(&self) -> &[httparse::Header<'b>] {
+        let (headers, _) = self.headers.split_at(self.count);
+        headers
+    }
+
+    /// The first value of a header, by case-insensitive name, if it is UTF-8.
+    fn header(&self, name: &str) -> Option<&'b str> {
+        header(self.headers(), name).and_then(|v| core::str::from_utf8(v).ok())
+    }
+}
+
+/// Looks up a header by name, ignoring ASCII case: the first value.
+fn header<'b>(headers: &[httparse::Header<'b>], name: &str) -> Option<&'b [u8]> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_end_found_in_any_split() {
+        let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nafter";
+        for split in 0..=request.len() {
+            let mut block = HeaderBlock::new(Limits::new());
+            let first = block.end(&request[..split]).unwrap();
+            let end = first.or_else(|| block.end(request).unwrap());
+            assert_eq!(end, Some(request.len() - 5), "split at {split}");
+        }
+    }
+
+    #[test]
+    fn header_end_accepts_bare_lf() {
+        assert_eq!(
+            find_header_end(b"GET / HTTP/1.1\nHost: a\n\nx", 0),
+            Some(24)
+        );
+        assert_eq!(
+            find_header_end(b"GET / HTTP/1.1\nHost: a\n\r\nx", 0),
+            Some(25)
+        );
+        assert_eq!(find_header_end(b"GET / HTTP/1.1\r\nHost: a\r\n", 0), None);
+    }
+
+    #[test]
+    fn key_must_be_16_bytes_of_base64() {
+        assert!(is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ")); // unpadded
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZXg=")); // 17 bytes
+        assert!(!is_valid_key(b"c2hvcnQ=")); // 5 bytes
+        assert!(!is_valid_key(b"!GhlIHNhbXBsZSBub25jZQ=="));
+    }
+}

@@ -1,0 +1,579 @@
+//! The server side of the opening handshake (RFC 6455 §4.2).
+//!
+//! ```
+//! use wscore::handshake::server::{Accept, ServerHandshake};
+//! use wscore::handshake::{Limits, Status};
+//!
+//! let read = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+//!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+//!     Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
+//! let mut handshake = ServerHandshake::new(Limits::default());
+//! let Status::Complete(request) = handshake.receive(read)? else {
+//!     unreachable!("the request is complete")
+//! };
+//! assert_eq!((request.path(), request.query()), ("/chat", Some("room=1")));
+//! match request.accept(&Accept::new().protocol("chat")) {
+//!     Ok(accepted) => {
+//!         assert!(accepted.response().starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+//!         assert_eq!(accepted.protocol(), Some("chat"));
+//!         // Bytes after `request.header_len()` belong to the WebSocket connection.
+//!     }
+//!     // Not a valid upgrade: send the ready-made HTTP error response.
+//!     Err(error) => drop(error.response()),
+//! }
+//! # Ok::<(), wscore::handshake::HttpError>(())
+//! ```
+
+use core::fmt;
+
+use super::header_list::{has_token, list_items, Extension};
+use super::{header, is_valid_key, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION};
+
+#[cfg(feature = "alloc")]
+pub use self::building::{Accept, AcceptError, Accepted, Reject};
+
+/// Reads a client's opening handshake, in as many reads as it takes.
+///
+/// Give it everything received so far on each call; it looks only at the
+/// new bytes for the end of the header block and parses the block once, so
+/// the total cost is linear in the request's size however it is split.
+/// Dropping it at any point is fine.
+#[derive(Clone, Debug)]
+pub struct ServerHandshake {
+    block: HeaderBlock,
+}
+
+impl ServerHandshake {
+    /// A handshake that enforces `limits` on the request.
+    pub const fn new(limits: Limits) -> Self {
+        Self {
+            block: HeaderBlock::new(limits),
+        }
+    }
+
+    /// Reads the request from `buf`, which holds every byte received so far.
+    ///
+    /// Any well-formed HTTP/1.x request comes back as a [`Request`], upgrade
+    /// or not, so that a server can also answer plain HTTP on the same port;
+    /// [`Request::check`] says whether it is a valid WebSocket upgrade.
+    pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Request<'b>>, HttpError> {
+        if self.block.end(buf)?.is_none() {
+            return Ok(Status::Partial);
+        }
+        let mut parsed = Parsed::new();
+        let mut request = httparse::Request::new(self.block.slots(&mut parsed.headers));
+        parsed.len = match request.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => {
+                return Err(HttpError::Malformed("incomplete request"))
+            }
+            Err(error) => return Err(self.block.parse_error(error)),
+        };
+        let (method, target, minor_version) = (
+            request.method.unwrap_or_default(),
+            request.path.unwrap_or_default(),
+            request.version.unwrap_or_default(),
+        );
+        parsed.count = request.headers.len();
+        Ok(Status::Complete(Request {
+            method,
+            target,
+            minor_version,
+            parsed,
+        }))
+    }
+}
+
+/// A client's request, borrowed from the read buffer, for the application to
+/// inspect before it accepts or rejects.
+#[derive(Clone, Debug)]
+pub struct Request<'b> {
+    method: &'b str,
+    target: &'b str,
+    minor_version: u8,
+    parsed: Parsed<'b>,
+}
+
+impl<'b> Request<'b> {
+    /// The method, e.g. `GET`.
+    pub fn method(&self) -> &'b str {
+        self.method
+    }
+
+    /// The request target as sent: path and query, e.g. `/chat?room=1`.
+    pub fn target(&self) -> &'b str {
+        self.target
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &'b str {
+        self.target
+            .split_once('?')
+            .map_or(self.target, |(path, _)| path)
+    }
+
+    /// The query, without the `?`, if there is one.
+    pub fn query(&self) -> Option<&'b str> {
+        self.target.split_once('?').map(|(_, query)| query)
+    }
+
+    /// The first value of a header, by case-insensitive name, if it is UTF-8.
+    pub fn header(&self, name: &str) -> Option<&'b str> {
+        self.parsed.header(name)
+    }
+
+    /// Every header line in order, as name and raw value.
+    pub fn headers(&self) -> &[httparse::Header<'b>] {
+        self.parsed.headers()
+    }
+
+    /// The `Host` header.
+    pub fn host(&self) -> Option<&'b str> {
+        self.header("host")
+    }
+
+    /// The `Origin` header, which browsers always send: check it to refuse
+    /// pages from other sites (cross-site WebSocket hijacking).
+    pub fn origin(&self) -> Option<&'b str> {
+        self.header("origin")
+    }
+
+    /// A cookie's value from the `Cookie` header lines.
+    pub fn cookie(&self, name: &str) -> Option<&'b str> {
+        self.headers()
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("cookie"))
+            .filter_map(|h| core::str::from_utf8(h.value).ok())
+            .flat_map(|line| line.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find_map(|(key, value)| (key == name).then_some(value))
+    }
+
+    /// The subprotocols the client offers, in its order of preference.
+    pub fn protocols(&self) -> impl Iterator<Item = &'b str> + '_ {
+        list_items(self.headers(), "sec-websocket-protocol")
+    }
+
+    /// The extensions the client offers, with their parameters.
+    pub fn extensions(&self) -> impl Iterator<Item = Extension<'b>> + '_ {
+        list_items(self.headers(), "sec-websocket-extensions").map(Extension::parse)
+    }
+
+    /// How many bytes of the buffer the request took. Bytes after it arrived
+    /// early and belong to the WebSocket connection.
+    pub fn header_len(&self) -> usize {
+        self.parsed.len
+    }
+
+    /// Whether the client asks for WebSocket at all (`Upgrade: websocket`),
+    /// valid or not; false for a plain HTTP request such as a browser
+    /// loading a page.
+    pub fn is_upgrade(&self) -> bool {
+        has_token(self.headers(), "upgrade", "websocket")
+    }
+
+    /// Checks the request against RFC 6455 §4.2.1.
+    pub fn check(&self) -> Result<(), RequestError> {
+        let headers = self.headers();
+        if self.method != "GET" {
+            return Err(RequestError::NotGet);
+        }
+        if self.minor_version < 1 {
+            return Err(RequestError::OldHttpVersion);
+        }
+        if header(headers, "host").is_none() {
+            return Err(RequestError::MissingHost);
+        }
+        let connection_upgrade = has_token(headers, "connection", "upgrade");
+        match header(headers, "upgrade") {
+            None if connection_upgrade => return Err(RequestError::MissingUpgrade),
+            None => return Err(RequestError::NotAnUpgrade),
+            Some(_) if !self.is_upgrade() => return Err(RequestError::UpgradeNotWebSocket),
+            Some(_) if !connection_upgrade => return Err(RequestError::MissingConnectionUpgrade),
+            Some(_) => {}
+        }
+        match header(headers, "sec-websocket-version") {
+            Some(version) if version == VERSION.as_bytes() => {}
+            Some(_) => return Err(RequestError::UnsupportedVersion),
+            None => return Err(RequestError::MissingVersion),
+        }
+        match header(headers, "sec-websocket-key") {
+            Some(key) if is_valid_key(key) => Ok(()),
+            Some(_) => Err(RequestError::InvalidKey),
+            None => Err(RequestError::MissingKey),
+        }
+    }
+}
+
+/// Why a request is not a valid WebSocket upgrade. Each has the HTTP status
+/// to answer with and a one-line reason a person can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The method is not `GET`: 405.
+    NotGet,
+    /// HTTP/1.0: 400.
+    OldHttpVersion,
+    /// No `Host` header: 400.
+    MissingHost,
+    /// Neither `Upgrade` nor `Connection: Upgrade`: a plain HTTP request,
+    /// often because a proxy dropped both headers. 426.
+    NotAnUpgrade,
+    /// `Connection: Upgrade` without an `Upgrade` header: 400.
+    MissingUpgrade,
+    /// An `Upgrade` header that does not name `websocket`: 400.
+    UpgradeNotWebSocket,
+    /// `Upgrade: websocket` without `Connection: Upgrade`: 400.
+    MissingConnectionUpgrade,
+    /// No `Sec-WebSocket-Version`: 426.
+    MissingVersion,
+    /// A `Sec-WebSocket-Version` other than 13: 426.
+    UnsupportedVersion,
+    /// No `Sec-WebSocket-Key`: 400.
+    MissingKey,
+    /// A `Sec-WebSocket-Key` that is not base64 of 16 bytes: 400.
+    InvalidKey,
+}
+
+const PROXY_HINT: &str =
+    "if a reverse proxy is in front, it must forward the Upgrade and Connection headers";
+
+impl RequestError {
+    /// The HTTP status to reject the request with.
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::NotGet => 405,
+            Self::NotAnUpgrade | Self::MissingVersion | Self::UnsupportedVersion => 426,
+            _ => 400,
+        }
+    }
+
+    /// Headers the rejection must carry besides the reason (RFC 6455 §4.4
+    /// requires the supported version on a version mismatch).
+    pub const fn headers(&self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::NotGet => &[("Allow", "GET")],
+            Self::NotAnUpgrade => &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", VERSION)],
+            Self::MissingVersion | Self::UnsupportedVersion => {
+                &[("Sec-WebSocket-Version", VERSION)]
+            }
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotGet => f.write_str("a WebSocket handshake must be a GET request (RFC 6455 §4.1)"),
+            Self::OldHttpVersion => {
+                f.write_str("a WebSocket handshake needs HTTP/1.1 or later; this request is HTTP/1.0 (RFC 6455 §4.1)")
+            }
+            Self::MissingHost => f.write_str("missing Host header (RFC 6455 §4.1)"),
+            Self::NotAnUpgrade => write!(
+                f,
+                "this endpoint only speaks WebSocket: missing `Upgrade: websocket`; {PROXY_HINT}"
+            ),
+            Self::MissingUpgrade => write!(f, "missing `Upgrade: websocket`; {PROXY_HINT}"),
+            Self::UpgradeNotWebSocket => {
+                f.write_str("the Upgrade header does not name websocket (RFC 6455 §4.1)")
+            }
+            Self::MissingConnectionUpgrade => write!(f, "missing `Connection: Upgrade`; {PROXY_HINT}"),
+            Self::MissingVersion => {
+                f.write_str("missing Sec-WebSocket-Version; this server speaks version 13 (RFC 6455 §4.1)")
+            }
+            Self::UnsupportedVersion => {
+                f.write_str("unsupported Sec-WebSocket-Version; this server speaks version 13 (RFC 6455 §4.4)")
+            }
+            Self::MissingKey => f.write_str("missing Sec-WebSocket-Key (RFC 6455 §4.1)"),
+            Self::InvalidKey => {
+                f.write_str("Sec-WebSocket-Key is not base64 of 16 bytes (RFC 6455 §4.1)")
+            }
+        }
+    }
+}
+
+impl core::error::Error for RequestError {}
+
+impl HttpError {
+    /// The HTTP status to reject such a request with: 431 for the limits,
+    /// 400 otherwise.
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::Malformed(_) => 400,
+            Self::HeaderBlockTooLarge { .. } | Self::TooManyHeaders { .. } => 431,
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+mod building {
+    use alloc::borrow::ToOwned;
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
+    use core::fmt;
+
+    use super::super::http_writer::{HttpWriter, InvalidHeader};
+    use super::super::{accept_key, HttpError};
+    use super::{Request, RequestError};
+
+    /// How to accept a request: the subprotocol, extensions and any extra
+    /// response headers.
+    #[derive(Clone, Debug, Default)]
+    pub struct Accept<'a> {
+        protocol: Option<&'a str>,
+        extensions: Vec<&'a str>,
+        headers: Vec<(&'a str, &'a str)>,
+    }
+
+    impl<'a> Accept<'a> {
+        /// No subprotocol, no extensions, no extra headers.
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// Selects a subprotocol; it must be one the client offered.
+        pub fn protocol(mut self, protocol: &'a str) -> Self {
+            self.protocol = Some(protocol);
+            self
+        }
+
+        /// Agrees to an extension, with the response parameters, e.g.
+        /// `permessage-deflate; server_no_context_takeover`. The client must
+        /// have offered an extension of that name.
+        pub fn extension(mut self, extension: &'a str) -> Self {
+            self.extensions.push(extension);
+            self
+        }
+
+        /// Adds a response header, e.g. `Set-Cookie`.
+        pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
+            self.headers.push((name, value));
+            self
+        }
+    }
+
+    /// An accepted handshake: the response to send and what was agreed.
+    #[derive(Clone, Debug)]
+    pub struct Accepted {
+        response: Vec<u8>,
+        protocol: Option<String>,
+        header_len: usize,
+    }
+
+    impl Accepted {
+        /// The `101 Switching Protocols` response to write to the client.
+        pub fn response(&self) -> &[u8] {
+            &self.response
+        }
+
+        /// The response, owned.
+        pub fn into_response(self) -> Vec<u8> {
+            self.response
+        }
+
+        /// The agreed subprotocol.
+        pub fn protocol(&self) -> Option<&str> {
+            self.protocol.as_deref()
+        }
+
+        /// How many bytes of the read buffer the request took; what follows
+        /// belongs to the connection.
+        pub fn header_len(&self) -> usize {
+            self.header_len
+        }
+    }
+
+    /// Why a request could not be accepted as asked.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    #[non_exhaustive]
+    pub enum AcceptError {
+        /// The request is not a valid upgrade.
+        Request(RequestError),
+        /// The subprotocol chosen was not offered by the client.
+        ProtocolNotOffered(String),
+        /// An extension agreed to was not offered by the client.
+        ExtensionNotOffered(String),
+        /// A response header has an invalid name or value.
+        InvalidHeader(InvalidHeader),
+    }
+
+    impl AcceptError {
+        /// The response to send instead: the request's own error, or 500
+        /// for a mistake on the server's side.
+        pub fn response(&self) -> Vec<u8> {
+            match self {
+                Self::Request(error) => Reject::from(*error).to_bytes(),
+                _ => Reject::new(500)
+                    .body("the server could not complete the WebSocket handshake")
+                    .to_bytes(),
+            }
+        }
+    }
+
+    impl fmt::Display for AcceptError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Self::Request(error) => error.fmt(f),
+                Self::ProtocolNotOffered(p) => {
+                    write!(
+                        f,
+                        "cannot accept with subprotocol `{p}`: the client did not offer it"
+                    )
+                }
+                Self::ExtensionNotOffered(e) => {
+                    write!(
+                        f,
+                        "cannot accept extension `{e}`: the client did not offer it"
+                    )
+                }
+                Self::InvalidHeader(error) => error.fmt(f),
+            }
+        }
+    }
+
+    impl core::error::Error for AcceptError {}
+
+    impl From<InvalidHeader> for AcceptError {
+        fn from(error: InvalidHeader) -> Self {
+            Self::InvalidHeader(error)
+        }
+    }
+
+    impl Request<'_> {
+        /// Accepts the request: checks it, checks that the subprotocol and
+        /// extensions were offered, and builds the `101` response.
+        pub fn accept(&self, accept: &Accept<'_>) -> Result<Accepted, AcceptError> {
+            self.check().map_err(AcceptError::Request)?;
+            if let Some(protocol) = accept.protocol {
+                if !self.protocols().any(|offered| offered == protocol) {
+                    return Err(AcceptError::ProtocolNotOffered(protocol.to_owned()));
+                }
+            }
+            for extension in &accept.extensions {
+                let name = super::Extension::parse(extension).name();
+                if !self
+                    .extensions()
+                    .any(|offered| offered.name().eq_ignore_ascii_case(name))
+                {
+                    return Err(AcceptError::ExtensionNotOffered(name.to_owned()));
+                }
+            }
+            let mut http = HttpWriter::status(101);
+            http.header("Upgrade", "websocket")?;
+            http.header("Connection", "Upgrade")?;
+            let key =
+                accept_key(super::header(self.headers(), "sec-websocket-key").unwrap_or_default());
+            http.header(
+                "Sec-WebSocket-Accept",
+                core::str::from_utf8(&key).unwrap_or_default(),
+            )?;
+            if let Some(protocol) = accept.protocol {
+                http.header("Sec-WebSocket-Protocol", protocol)?;
+            }
+            if !accept.extensions.is_empty() {
+                http.header_list("Sec-WebSocket-Extensions", &accept.extensions)?;
+            }
+            for (name, value) in &accept.headers {
+                http.header(name, value)?;
+            }
+            Ok(Accepted {
+                response: http.finish(),
+                protocol: accept.protocol.map(ToOwned::to_owned),
+                header_len: self.header_len(),
+            })
+        }
+
+        /// Rejects the request with a response of the application's own.
+        pub fn reject(&self, reject: &Reject) -> Vec<u8> {
+            reject.to_bytes()
+        }
+    }
+
+    /// An HTTP error response: a status, headers, and a plain-text body.
+    ///
+    /// ```
+    /// use wscore::handshake::server::Reject;
+    ///
+    /// let response = Reject::new(403).body("origin not allowed").to_bytes();
+    /// assert!(response.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+    /// assert!(response.ends_with(b"\r\n\r\norigin not allowed\n"));
+    /// ```
+    #[derive(Clone, Debug)]
+    pub struct Reject {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    }
+
+    impl Reject {
+        /// A response with this status and an empty body.
+        pub fn new(status: u16) -> Self {
+            Self {
+                status,
+                headers: Vec::new(),
+                body: String::new(),
+            }
+        }
+
+        /// Adds a header. Headers with invalid names or values (which could
+        /// split the response) are left out of [`Reject::to_bytes`].
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            self.headers.push((name.to_owned(), value.to_owned()));
+            self
+        }
+
+        /// Sets the plain-text body; a newline is added.
+        pub fn body(mut self, text: &str) -> Self {
+            self.body = text.to_owned();
+            self
+        }
+
+        /// The status.
+        pub fn status(&self) -> u16 {
+            self.status
+        }
+
+        /// The whole response. It closes the connection (`Connection: close`).
+        pub fn to_bytes(&self) -> Vec<u8> {
+            let mut http = HttpWriter::status(self.status);
+            for (name, value) in &self.headers {
+                // Only invalid headers fail; they are dropped as documented.
+                let _ = http.header(name, value);
+            }
+            let _ = http.header("Connection", "close");
+            http.finish_with_body(&self.body)
+        }
+    }
+
+    impl From<RequestError> for Reject {
+        fn from(error: RequestError) -> Self {
+            let reject = Self::new(error.status()).body(&error.to_string());
+            error
+                .headers()
+                .iter()
+                .fold(reject, |reject, (name, value)| reject.header(name, value))
+        }
+    }
+
+    impl From<HttpError> for Reject {
+        fn from(error: HttpError) -> Self {
+            Self::new(error.status()).body(&error.to_string())
+        }
+    }
+
+    impl RequestError {
+        /// The ready-to-send HTTP response: the status, required headers,
+        /// and the reason as a one-line plain-text body.
+        pub fn response(&self) -> Vec<u8> {
+            Reject::from(*self).to_bytes()
+        }
+    }
+
+    impl HttpError {
+        /// The ready-to-send HTTP response: 400 or 431 with the reason.
+        pub fn response(&self) -> Vec<u8> {
+            Reject::from(*self).to_bytes()
+        }
+    }
+}
