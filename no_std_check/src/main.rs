@@ -2,11 +2,14 @@
 //! an allocator: pulling in `std` would bring a second panic handler and fail
 //! the link, and there is no global allocator here to satisfy `alloc`.
 //!
-//! It decodes a masked client frame as a server would and encodes the reply.
+//! It reads a client's opening handshake and computes the accept key, then
+//! decodes a masked client frame as a server would and encodes the reply.
 #![no_std]
 #![no_main]
 
 use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode};
+use wscore::handshake::server::ServerHandshake;
+use wscore::handshake::{accept_key, Limits, Status};
 use wscore::mask::apply_mask;
 use wscore::Role;
 
@@ -47,8 +50,27 @@ fn echo(input: &mut [u8], out: &mut [u8; 64]) -> usize {
     header.len() + len
 }
 
+/// Whether the RFC 6455 §1.3 sample request checks out, with its accept key.
+fn handshake() -> bool {
+    let request = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
+        Sec-WebSocket-Version: 13\r\n\r\n";
+    let mut handshake = ServerHandshake::new(Limits::default());
+    let Ok(Status::Complete(request)) = handshake.receive(request) else {
+        return false;
+    };
+    let key = request.header("sec-websocket-key").unwrap_or_default();
+    request.check().is_ok()
+        && request.protocols().next() == Some("chat")
+        && accept_key(key.as_bytes()) == *b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+}
+
 #[no_mangle]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    if !handshake() {
+        return 2;
+    }
     let key = [0x37, 0xfa, 0x21, 0x3d];
     let mut frame = [
         0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, b'H', b'e', b'l', b'l', b'o',

@@ -24,10 +24,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::header_list::{has_token, is_token, list_items, Extension};
+use super::header_list::{is_token, Extension};
 use super::http_writer::{HttpWriter, InvalidHeader};
 use super::{
-    accept_key, base64_encode, header, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION,
+    accept_key, base64_encode, header_slots, HeaderBlock, HttpError, Limits, Parsed, Status,
+    VERSION,
 };
 use crate::random::{Rng, RngUnavailable};
 
@@ -173,11 +174,12 @@ impl<'a> ClientRequest<'a> {
             Some(port) => http.header("Host", &alloc::format!("{}:{port}", self.host))?,
             None => http.header("Host", self.host)?,
         }
-        http.header("Upgrade", "websocket")?;
-        http.header("Connection", "Upgrade")?;
-        http.header("Sec-WebSocket-Key", key)?;
-        http.header("Sec-WebSocket-Version", VERSION)?;
+        http.line("Upgrade", b"websocket");
+        http.line("Connection", b"Upgrade");
+        http.line("Sec-WebSocket-Key", key.as_bytes());
+        http.line("Sec-WebSocket-Version", VERSION.as_bytes());
         if !self.protocols.is_empty() {
+            // Checked above to be tokens.
             http.header_list("Sec-WebSocket-Protocol", &self.protocols)?;
         }
         if !self.extensions.is_empty() {
@@ -287,9 +289,14 @@ impl ClientHandshake {
         if self.block.end(buf)?.is_none() {
             return Ok(Status::Partial);
         }
-        let mut parsed = Parsed::new();
-        let mut response = httparse::Response::new(self.block.slots(&mut parsed.headers));
-        parsed.len = match response.parse(buf) {
+        let mut slots = header_slots();
+        let mut response = httparse::Response::new(&mut []);
+        let config = httparse::ParserConfig::default();
+        let len = match config.parse_response_with_uninit_headers(
+            &mut response,
+            buf,
+            self.block.slots(&mut slots),
+        ) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) => {
                 return Err(HttpError::Malformed("incomplete response").into())
@@ -298,31 +305,27 @@ impl ClientHandshake {
         };
         let status = response.code.unwrap_or_default();
         let reason = response.reason.unwrap_or_default();
-        parsed.count = response.headers.len();
-        let headers = parsed.headers();
+        let headers = Parsed::new(buf.get(..len).unwrap_or(buf), response.headers);
         if status != 101 {
             return Err(ResponseError::NotUpgraded(Box::new(Refusal {
                 status,
                 reason: reason.to_owned(),
                 headers: headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
+                    .lines()
+                    .map(|(name, value)| {
+                        (name.to_owned(), String::from_utf8_lossy(value).into_owned())
                     })
                     .collect(),
             })));
         }
-        if !has_token(headers, "upgrade", "websocket") {
+        if !headers.has_token("upgrade", "websocket") {
             return Err(ResponseError::MissingUpgrade);
         }
-        if !has_token(headers, "connection", "upgrade") {
+        if !headers.has_token("connection", "upgrade") {
             return Err(ResponseError::MissingConnectionUpgrade);
         }
         let expected = || String::from_utf8_lossy(&self.accept).into_owned();
-        match header(headers, "sec-websocket-accept") {
+        match headers.first("sec-websocket-accept") {
             Some(got) if got == self.accept => {}
             Some(got) => {
                 return Err(ResponseError::AcceptMismatch {
@@ -337,7 +340,7 @@ impl ClientHandshake {
             }
         }
         let protocol = {
-            let mut protocols = list_items(headers, "sec-websocket-protocol");
+            let mut protocols = headers.list("sec-websocket-protocol");
             let first = protocols.next();
             if protocols.next().is_some() {
                 return Err(ResponseError::SeveralProtocols);
@@ -347,7 +350,10 @@ impl ClientHandshake {
         if let Some(p) = protocol.filter(|p| !self.protocols.iter().any(|offered| offered == p)) {
             return Err(ResponseError::ProtocolNotOffered(p.to_owned()));
         }
-        for extension in list_items(headers, "sec-websocket-extensions").map(Extension::parse) {
+        for extension in headers
+            .list("sec-websocket-extensions")
+            .map(Extension::parse)
+        {
             let name = extension.name();
             if !self
                 .extensions
@@ -357,7 +363,10 @@ impl ClientHandshake {
                 return Err(ResponseError::ExtensionNotOffered(name.to_owned()));
             }
         }
-        Ok(Status::Complete(Response { protocol, parsed }))
+        Ok(Status::Complete(Response {
+            protocol,
+            parsed: headers,
+        }))
     }
 }
 
@@ -376,7 +385,9 @@ impl<'b> Response<'b> {
 
     /// The extensions the server agreed to, all offered by the client.
     pub fn extensions(&self) -> impl Iterator<Item = Extension<'b>> + '_ {
-        list_items(self.parsed.headers(), "sec-websocket-extensions").map(Extension::parse)
+        self.parsed
+            .list("sec-websocket-extensions")
+            .map(Extension::parse)
     }
 
     /// The first value of a header, by case-insensitive name, if it is UTF-8.
@@ -384,15 +395,15 @@ impl<'b> Response<'b> {
         self.parsed.header(name)
     }
 
-    /// Every header line in order.
-    pub fn headers(&self) -> &[httparse::Header<'b>] {
-        self.parsed.headers()
+    /// Every header line in order, as name and raw value.
+    pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b [u8])> + '_ {
+        self.parsed.lines()
     }
 
     /// How many bytes of the buffer the response took. Bytes after it are
     /// the server's first frames and belong to the connection.
     pub fn header_len(&self) -> usize {
-        self.parsed.len
+        self.parsed.len()
     }
 }
 

@@ -1,35 +1,16 @@
-//! Comma-separated header lists (RFC 9110 §5.6.1) and the extension grammar
-//! of `Sec-WebSocket-Extensions` (RFC 6455 §9.1).
-
-/// The items of a list-valued header across all of its lines, trimmed, with
-/// empty items skipped. Commas inside quoted strings do not split. Lines that
-/// are not UTF-8 hold no valid tokens and are skipped.
-pub(crate) fn list_items<'a, 'b: 'a>(
-    headers: &'a [httparse::Header<'b>],
-    name: &'a str,
-) -> impl Iterator<Item = &'b str> + 'a {
-    headers
-        .iter()
-        .filter(move |h| h.name.eq_ignore_ascii_case(name))
-        .filter_map(|h| core::str::from_utf8(h.value).ok())
-        .flat_map(|line| Split::new(line, b','))
-}
-
-/// Whether a list-valued header contains `token`, ignoring ASCII case.
-pub(crate) fn has_token(headers: &[httparse::Header<'_>], name: &str, token: &str) -> bool {
-    list_items(headers, name).any(|item| item.eq_ignore_ascii_case(token))
-}
+//! Splitting list-valued headers (RFC 9110 §5.6.1), the extension grammar of
+//! `Sec-WebSocket-Extensions` (RFC 6455 §9.1), and tokens.
 
 /// Splits at `separator` outside double quotes, trimming spaces and tabs and
 /// skipping empty pieces.
 #[derive(Clone, Debug)]
-struct Split<'b> {
+pub(crate) struct Split<'b> {
     rest: &'b str,
     separator: u8,
 }
 
 impl<'b> Split<'b> {
-    fn new(text: &'b str, separator: u8) -> Self {
+    pub(crate) fn new(text: &'b str, separator: u8) -> Self {
         Self {
             rest: text,
             separator,
@@ -134,7 +115,6 @@ impl<'b> Iterator for Params<'b> {
 
 /// Whether `text` is an HTTP token (RFC 9110 §5.6.2): what header names,
 /// subprotocols and extension names must be.
-#[cfg(feature = "alloc")]
 pub(crate) fn is_token(text: &str) -> bool {
     !text.is_empty()
         && text
@@ -147,30 +127,11 @@ mod tests {
     use super::*;
     use std::vec::Vec;
 
-    fn header<'b>(name: &'b str, value: &'b str) -> httparse::Header<'b> {
-        httparse::Header {
-            name,
-            value: value.as_bytes(),
-        }
-    }
-
     #[test]
-    fn list_spans_repeated_lines_and_ignores_case_and_spaces() {
-        let headers = [
-            header("Connection", "keep-alive, Upgrade"),
-            header("Host", "x"),
-            header("connection", " ,  close ,"),
-        ];
-        let items: Vec<_> = list_items(&headers, "CONNECTION").collect();
-        assert_eq!(items, ["keep-alive", "Upgrade", "close"]);
-        assert!(has_token(&headers, "connection", "upgrade"));
-        assert!(!has_token(&headers, "connection", "websocket"));
-    }
-
-    #[test]
-    fn quoted_commas_do_not_split() {
-        let headers = [header("Sec-WebSocket-Extensions", r#"a; p="x,y\"z", b"#)];
-        let items: Vec<_> = list_items(&headers, "sec-websocket-extensions").collect();
+    fn split_trims_skips_empty_items_and_respects_quotes() {
+        let items: Vec<_> = Split::new(" ,  close ,keep-alive, Upgrade", b',').collect();
+        assert_eq!(items, ["close", "keep-alive", "Upgrade"]);
+        let items: Vec<_> = Split::new(r#"a; p="x,y\"z", b"#, b',').collect();
         assert_eq!(items, [r#"a; p="x,y\"z""#, "b"]);
     }
 
@@ -184,7 +145,6 @@ mod tests {
         assert_eq!(Extension::parse("bare").params().count(), 0);
     }
 
-    #[cfg(feature = "alloc")]
     #[test]
     fn tokens() {
         assert!(is_token("chat.v2"));

@@ -35,26 +35,39 @@ impl HttpWriter {
     pub(crate) fn status(code: u16) -> Self {
         let mut buf = Vec::with_capacity(256);
         buf.extend_from_slice(b"HTTP/1.1 ");
-        buf.extend_from_slice(code.to_string().as_bytes());
+        push_decimal(&mut buf, code.into());
         buf.push(b' ');
         buf.extend_from_slice(reason_phrase(code).as_bytes());
         buf.extend_from_slice(b"\r\n");
         Self { buf }
     }
 
-    /// Starts a GET request; the target must be a path (and query) without
-    /// spaces or control characters.
+    /// Starts a GET request; the target must be a path and query, or a query
+    /// alone (for the root path), without spaces or control characters.
     pub(crate) fn get(target: &str) -> Result<Self, InvalidHeader> {
-        if !target.starts_with('/') || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        let valid_start = target.starts_with('/') || target.starts_with('?');
+        if !valid_start || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return Err(InvalidHeader {
                 name: target.to_string(),
             });
         }
         let mut buf = Vec::with_capacity(256);
         buf.extend_from_slice(b"GET ");
+        if target.starts_with('?') {
+            buf.push(b'/');
+        }
         buf.extend_from_slice(target.as_bytes());
         buf.extend_from_slice(b" HTTP/1.1\r\n");
         Ok(Self { buf })
+    }
+
+    /// A header line built from trusted parts: constant names and values
+    /// wscore produced itself (keys, tokens it checked).
+    pub(crate) fn line(&mut self, name: &str, value: &[u8]) {
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b": ");
+        self.buf.extend_from_slice(value);
+        self.buf.extend_from_slice(b"\r\n");
     }
 
     pub(crate) fn header(&mut self, name: &str, value: &str) -> Result<(), InvalidHeader> {
@@ -98,6 +111,22 @@ impl HttpWriter {
         self.buf.push(b'\n');
         self.buf
     }
+}
+
+/// Appends `n` in decimal, without going through a formatter.
+fn push_decimal(buf: &mut Vec<u8>, n: u64) {
+    let mut digits = [0; 20];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[start..]);
 }
 
 /// The standard reason phrase for the statuses a WebSocket server answers

@@ -22,7 +22,11 @@ mod header_list;
 mod http_writer;
 pub mod server;
 
+use core::mem::MaybeUninit;
+
 use sha1::{Digest, Sha1};
+
+use header_list::Split;
 
 pub use header_list::{Extension, Params};
 #[cfg(feature = "alloc")]
@@ -55,9 +59,9 @@ impl Limits {
     /// The most header lines one message may carry; also the upper bound of
     /// [`Limits::max_headers`], since the headers are parsed into a fixed
     /// array without allocating.
-    pub const MAX_HEADERS: usize = 100;
+    pub const MAX_HEADERS: usize = 64;
 
-    /// 16 KiB of header block and 64 header lines.
+    /// 16 KiB of header block and [`Limits::MAX_HEADERS`] header lines.
     ///
     /// Browsers send 400-600 bytes and about 15 lines, plus the site's
     /// cookies: 16 KiB is twice nginx's default line buffer (8 KiB) and takes
@@ -65,13 +69,18 @@ impl Limits {
     pub const fn new() -> Self {
         Self {
             max_header_block: 16 << 10,
-            max_headers: 64,
+            max_headers: Self::MAX_HEADERS,
         }
     }
 
-    /// The largest header block accepted, in bytes, request line included.
+    /// The largest header block accepted, in bytes, request line included;
+    /// at most 64 KiB, so that header positions fit in 16 bits.
     pub const fn max_header_block(mut self, bytes: usize) -> Self {
-        self.max_header_block = bytes;
+        self.max_header_block = if bytes < u16::MAX as usize {
+            bytes
+        } else {
+            u16::MAX as usize
+        };
         self
     }
 
@@ -114,15 +123,17 @@ fn base64_encode(input: &[u8], output: &mut [u8]) -> Result<usize, base64::Encod
     base64::engine::general_purpose::STANDARD.encode_slice(input, output)
 }
 
-/// Whether `key` is base64 for exactly 16 bytes (RFC 6455 §4.1).
+/// Whether `key` is base64 for exactly 16 bytes (RFC 6455 §4.1), in the
+/// canonical form: 22 characters of the alphabet then `==`, where the last
+/// character carries 2 data bits and 4 zero bits (so it is `A`, `Q`, `g` or `w`).
 fn is_valid_key(key: &[u8]) -> bool {
-    use base64::Engine;
-    let mut decoded = [0; 18];
-    key.len() == 24
-        && matches!(
-            base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded),
-            Ok(16)
-        )
+    let is_base64 = |b: &u8| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/';
+    match key {
+        [data @ .., last, b'=', b'='] if data.len() == 21 => {
+            data.iter().all(is_base64) && matches!(last, b'A' | b'Q' | b'g' | b'w')
+        }
+        _ => false,
+    }
 }
 
 /// Finds the end of an HTTP header block in `buf`, looking no earlier than
@@ -208,12 +219,13 @@ impl HeaderBlock {
         }
     }
 
-    /// The header slots httparse may fill, as many as the limit allows.
+    /// Header slots for httparse, as many as the limit allows. Left
+    /// uninitialised: httparse writes only those it fills.
     fn slots<'h, 'b>(
         &self,
-        headers: &'h mut [httparse::Header<'b>; Limits::MAX_HEADERS],
-    ) -> &'h mut [httparse::Header<'b>] {
-        let (slots, _) = headers.split_at_mut(self.limits.max_headers);
+        slots: &'h mut HeaderSlots<'b>,
+    ) -> &'h mut [MaybeUninit<httparse::Header<'b>>] {
+        let (slots, _) = slots.split_at_mut(self.limits.max_headers);
         slots
     }
 
@@ -240,41 +252,121 @@ fn describe(error: httparse::Error) -> &'static str {
     }
 }
 
-/// A parsed header block: the header lines, borrowed from the read buffer,
-/// and how many bytes the block took.
-#[derive(Clone, Debug)]
+/// Storage for httparse's header slots, on the stack for one parse.
+type HeaderSlots<'b> = [MaybeUninit<httparse::Header<'b>>; Limits::MAX_HEADERS];
+
+const fn header_slots<'b>() -> HeaderSlots<'b> {
+    [const { MaybeUninit::uninit() }; Limits::MAX_HEADERS]
+}
+
+/// Where a header line's name and value sit in the header block.
+#[derive(Clone, Copy, Debug, Default)]
+struct Span {
+    name: u16,
+    name_len: u16,
+    value: u16,
+    value_len: u16,
+}
+
+/// A parsed header block: the block itself, borrowed from the read buffer,
+/// and where each header line is in it. Positions instead of slices keep it
+/// small (512 bytes for 64 lines), since it is moved into the request or
+/// response handed to the application.
+#[derive(Clone, Copy, Debug)]
 struct Parsed<'b> {
-    headers: [httparse::Header<'b>; Limits::MAX_HEADERS],
+    block: &'b [u8],
+    spans: [Span; Limits::MAX_HEADERS],
     count: usize,
-    len: usize,
 }
 
 impl<'b> Parsed<'b> {
-    const fn new() -> Self {
+    /// `headers` must be slices of `block`, whose length fits in 16 bits.
+    fn new(block: &'b [u8], headers: &[httparse::Header<'b>]) -> Self {
+        let position = |part: &[u8]| {
+            let offset = (part.as_ptr() as usize).wrapping_sub(block.as_ptr() as usize);
+            u16::try_from(offset).unwrap_or(u16::MAX)
+        };
+        let mut spans = [Span::default(); Limits::MAX_HEADERS];
+        for (span, header) in spans.iter_mut().zip(headers) {
+            *span = Span {
+                name: position(header.name.as_bytes()),
+                name_len: header.name.len() as u16,
+                value: position(header.value),
+                value_len: header.value.len() as u16,
+            };
+        }
         Self {
-            headers: [httparse::EMPTY_HEADER; Limits::MAX_HEADERS],
-            count: 0,
-            len: 0,
+            block,
+            spans,
+            count: headers.len().min(Limits::MAX_HEADERS),
         }
     }
 
-    fn headers(&self) -> &[httparse::Header<'b>] {
-        let (headers, _) = self.headers.split_at(self.count);
-        headers
+    fn bytes(&self, start: u16, len: u16) -> &'b [u8] {
+        let start = usize::from(start);
+        self.block
+            .get(start..start + usize::from(len))
+            .unwrap_or_default()
+    }
+
+    /// Every header line in order, as raw name and value.
+    fn raw_lines(&self) -> impl Iterator<Item = (&'b [u8], &'b [u8])> + '_ {
+        let (spans, _) = self.spans.split_at(self.count);
+        spans.iter().map(|span| {
+            (
+                self.bytes(span.name, span.name_len),
+                self.bytes(span.value, span.value_len),
+            )
+        })
+    }
+
+    /// Every header line in order, as name and raw value.
+    fn lines(&self) -> impl Iterator<Item = (&'b str, &'b [u8])> + '_ {
+        // httparse accepts only token characters in names: always ASCII.
+        self.raw_lines()
+            .map(|(name, value)| (core::str::from_utf8(name).unwrap_or_default(), value))
+    }
+
+    /// The values of every line named `name`, ignoring ASCII case.
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'b [u8]> + 'a {
+        let (spans, _) = self.spans.split_at(self.count);
+        spans
+            .iter()
+            .filter(move |span| {
+                self.bytes(span.name, span.name_len)
+                    .eq_ignore_ascii_case(name.as_bytes())
+            })
+            .map(|span| self.bytes(span.value, span.value_len))
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    fn first(&self, name: &str) -> Option<&'b [u8]> {
+        self.values(name).next()
     }
 
     /// The first value of a header, by case-insensitive name, if it is UTF-8.
     fn header(&self, name: &str) -> Option<&'b str> {
-        header(self.headers(), name).and_then(|v| core::str::from_utf8(v).ok())
+        self.first(name).and_then(|v| core::str::from_utf8(v).ok())
     }
-}
 
-/// Looks up a header by name, ignoring ASCII case: the first value.
-fn header<'b>(headers: &[httparse::Header<'b>], name: &str) -> Option<&'b [u8]> {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value)
+    /// The items of a list-valued header across all of its lines (RFC 9110
+    /// §5.6.1), trimmed, empty items skipped. Lines that are not UTF-8 hold no
+    /// valid tokens and are skipped.
+    fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'b str> + 'a {
+        self.values(name)
+            .filter_map(|line| core::str::from_utf8(line).ok())
+            .flat_map(|line| Split::new(line, b','))
+    }
+
+    /// Whether a list-valued header contains `token`, ignoring ASCII case.
+    fn has_token(&self, name: &str, token: &str) -> bool {
+        self.list(name).any(|item| item.eq_ignore_ascii_case(token))
+    }
+
+    /// The number of bytes the header block took.
+    fn len(&self) -> usize {
+        self.block.len()
+    }
 }
 
 #[cfg(test)]
@@ -312,5 +404,30 @@ mod tests {
         assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZXg=")); // 17 bytes
         assert!(!is_valid_key(b"c2hvcnQ=")); // 5 bytes
         assert!(!is_valid_key(b"!GhlIHNhbXBsZSBub25jZQ=="));
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZR==")); // non-zero padding bits
+        assert!(!is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=\n"));
+    }
+
+    /// The fast check agrees with a real base64 decode on every key shape.
+    #[test]
+    fn key_check_matches_decoding() {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=!";
+        for last in alphabet {
+            for pad in [b"==", b"=A", b"A="] {
+                let mut key = *b"dGhlIHNhbXBsZSBub25jZQ==";
+                key[21] = *last;
+                key[22..].copy_from_slice(pad);
+                let mut out = [0; 18];
+                let decodes = matches!(engine.decode_slice(key, &mut out), Ok(16));
+                assert_eq!(
+                    is_valid_key(&key),
+                    decodes,
+                    "{}",
+                    std::str::from_utf8(&key).unwrap()
+                );
+            }
+        }
     }
 }

@@ -26,8 +26,8 @@
 
 use core::fmt;
 
-use super::header_list::{has_token, list_items, Extension};
-use super::{header, is_valid_key, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION};
+use super::header_list::{is_token, Extension};
+use super::{header_slots, is_valid_key, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION};
 
 #[cfg(feature = "alloc")]
 pub use self::building::{Accept, AcceptError, Accepted, Reject};
@@ -60,26 +60,20 @@ impl ServerHandshake {
         if self.block.end(buf)?.is_none() {
             return Ok(Status::Partial);
         }
-        let mut parsed = Parsed::new();
-        let mut request = httparse::Request::new(self.block.slots(&mut parsed.headers));
-        parsed.len = match request.parse(buf) {
+        let mut slots = header_slots();
+        let mut request = httparse::Request::new(&mut []);
+        let len = match request.parse_with_uninit_headers(buf, self.block.slots(&mut slots)) {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) => {
                 return Err(HttpError::Malformed("incomplete request"))
             }
             Err(error) => return Err(self.block.parse_error(error)),
         };
-        let (method, target, minor_version) = (
-            request.method.unwrap_or_default(),
-            request.path.unwrap_or_default(),
-            request.version.unwrap_or_default(),
-        );
-        parsed.count = request.headers.len();
         Ok(Status::Complete(Request {
-            method,
-            target,
-            minor_version,
-            parsed,
+            method: request.method.unwrap_or_default(),
+            target: request.path.unwrap_or_default(),
+            minor_version: request.version.unwrap_or_default(),
+            parsed: Parsed::new(buf.get(..len).unwrap_or(buf), request.headers),
         }))
     }
 }
@@ -123,8 +117,8 @@ impl<'b> Request<'b> {
     }
 
     /// Every header line in order, as name and raw value.
-    pub fn headers(&self) -> &[httparse::Header<'b>] {
-        self.parsed.headers()
+    pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b [u8])> + '_ {
+        self.parsed.lines()
     }
 
     /// The `Host` header.
@@ -140,65 +134,106 @@ impl<'b> Request<'b> {
 
     /// A cookie's value from the `Cookie` header lines.
     pub fn cookie(&self, name: &str) -> Option<&'b str> {
-        self.headers()
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("cookie"))
-            .filter_map(|h| core::str::from_utf8(h.value).ok())
+        self.parsed
+            .values("cookie")
+            .filter_map(|line| core::str::from_utf8(line).ok())
             .flat_map(|line| line.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find_map(|(key, value)| (key == name).then_some(value))
     }
 
     /// The subprotocols the client offers, in its order of preference.
+    /// Entries that are not valid names (HTTP tokens) are skipped: no
+    /// conforming client sends them, and none may be echoed back.
     pub fn protocols(&self) -> impl Iterator<Item = &'b str> + '_ {
-        list_items(self.headers(), "sec-websocket-protocol")
+        self.parsed
+            .list("sec-websocket-protocol")
+            .filter(|p| is_token(p))
     }
 
     /// The extensions the client offers, with their parameters.
     pub fn extensions(&self) -> impl Iterator<Item = Extension<'b>> + '_ {
-        list_items(self.headers(), "sec-websocket-extensions").map(Extension::parse)
+        self.parsed
+            .list("sec-websocket-extensions")
+            .map(Extension::parse)
     }
 
     /// How many bytes of the buffer the request took. Bytes after it arrived
     /// early and belong to the WebSocket connection.
     pub fn header_len(&self) -> usize {
-        self.parsed.len
+        self.parsed.len()
     }
 
     /// Whether the client asks for WebSocket at all (`Upgrade: websocket`),
     /// valid or not; false for a plain HTTP request such as a browser
     /// loading a page.
     pub fn is_upgrade(&self) -> bool {
-        has_token(self.headers(), "upgrade", "websocket")
+        self.parsed.has_token("upgrade", "websocket")
     }
 
     /// Checks the request against RFC 6455 §4.2.1.
     pub fn check(&self) -> Result<(), RequestError> {
-        let headers = self.headers();
+        self.checked_key().map(drop)
+    }
+
+    /// Checks the request and returns its `Sec-WebSocket-Key`.
+    ///
+    /// One pass over the header lines: this runs on every connection, and
+    /// looking each header up separately cost more than the SHA-1.
+    fn checked_key(&self) -> Result<&'b [u8], RequestError> {
         if self.method != "GET" {
             return Err(RequestError::NotGet);
         }
+        // Upgrade and Connection hold bare tokens, never quoted strings, so
+        // splitting the bytes at commas is exact.
+        let has = |line: &[u8], token: &[u8]| {
+            line.split(|&b| b == b',')
+                .any(|item| item.trim_ascii().eq_ignore_ascii_case(token))
+        };
+        let (mut upgrade, mut websocket, mut connection_upgrade, mut host) =
+            (false, false, false, false);
+        let (mut version, mut key) = (None, None);
+        for (name, value) in self.parsed.raw_lines() {
+            match name.len() {
+                4 if name.eq_ignore_ascii_case(b"host") => host = true,
+                7 if name.eq_ignore_ascii_case(b"upgrade") => {
+                    upgrade = true;
+                    websocket = websocket || has(value, b"websocket");
+                }
+                10 if name.eq_ignore_ascii_case(b"connection") => {
+                    connection_upgrade = connection_upgrade || has(value, b"upgrade");
+                }
+                17 if name.eq_ignore_ascii_case(b"sec-websocket-key") => {
+                    key = key.or(Some(value));
+                }
+                21 if name.eq_ignore_ascii_case(b"sec-websocket-version") => {
+                    version = version.or(Some(value));
+                }
+                _ => {}
+            }
+        }
+        match (upgrade, websocket, connection_upgrade) {
+            (false, _, true) => return Err(RequestError::MissingUpgrade),
+            (false, _, false) => return Err(RequestError::NotAnUpgrade),
+            (true, false, _) => return Err(RequestError::UpgradeNotWebSocket),
+            (true, true, false) => return Err(RequestError::MissingConnectionUpgrade),
+            (true, true, true) => {}
+        }
+        // After the upgrade headers: a proxy that drops them usually also
+        // downgrades to HTTP/1.0, and the missing headers are the better clue.
         if self.minor_version < 1 {
             return Err(RequestError::OldHttpVersion);
         }
-        if header(headers, "host").is_none() {
+        if !host {
             return Err(RequestError::MissingHost);
         }
-        let connection_upgrade = has_token(headers, "connection", "upgrade");
-        match header(headers, "upgrade") {
-            None if connection_upgrade => return Err(RequestError::MissingUpgrade),
-            None => return Err(RequestError::NotAnUpgrade),
-            Some(_) if !self.is_upgrade() => return Err(RequestError::UpgradeNotWebSocket),
-            Some(_) if !connection_upgrade => return Err(RequestError::MissingConnectionUpgrade),
-            Some(_) => {}
-        }
-        match header(headers, "sec-websocket-version") {
+        match version {
             Some(version) if version == VERSION.as_bytes() => {}
             Some(_) => return Err(RequestError::UnsupportedVersion),
             None => return Err(RequestError::MissingVersion),
         }
-        match header(headers, "sec-websocket-key") {
-            Some(key) if is_valid_key(key) => Ok(()),
+        match key {
+            Some(key) if is_valid_key(key) => Ok(key),
             Some(_) => Err(RequestError::InvalidKey),
             None => Err(RequestError::MissingKey),
         }
@@ -266,9 +301,11 @@ impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotGet => f.write_str("a WebSocket handshake must be a GET request (RFC 6455 §4.1)"),
-            Self::OldHttpVersion => {
-                f.write_str("a WebSocket handshake needs HTTP/1.1 or later; this request is HTTP/1.0 (RFC 6455 §4.1)")
-            }
+            Self::OldHttpVersion => write!(
+                f,
+                "a WebSocket handshake needs HTTP/1.1 or later, this request is HTTP/1.0 (RFC 6455 §4.1); \
+                 a reverse proxy in front must speak HTTP/1.1 to this server (nginx: proxy_http_version 1.1)"
+            ),
             Self::MissingHost => f.write_str("missing Host header (RFC 6455 §4.1)"),
             Self::NotAnUpgrade => write!(
                 f,
@@ -444,7 +481,7 @@ mod building {
         /// Accepts the request: checks it, checks that the subprotocol and
         /// extensions were offered, and builds the `101` response.
         pub fn accept(&self, accept: &Accept<'_>) -> Result<Accepted, AcceptError> {
-            self.check().map_err(AcceptError::Request)?;
+            let key = self.checked_key().map_err(AcceptError::Request)?;
             if let Some(protocol) = accept.protocol {
                 if !self.protocols().any(|offered| offered == protocol) {
                     return Err(AcceptError::ProtocolNotOffered(protocol.to_owned()));
@@ -460,16 +497,12 @@ mod building {
                 }
             }
             let mut http = HttpWriter::status(101);
-            http.header("Upgrade", "websocket")?;
-            http.header("Connection", "Upgrade")?;
-            let key =
-                accept_key(super::header(self.headers(), "sec-websocket-key").unwrap_or_default());
-            http.header(
-                "Sec-WebSocket-Accept",
-                core::str::from_utf8(&key).unwrap_or_default(),
-            )?;
+            http.line("Upgrade", b"websocket");
+            http.line("Connection", b"Upgrade");
+            http.line("Sec-WebSocket-Accept", &accept_key(key));
             if let Some(protocol) = accept.protocol {
-                http.header("Sec-WebSocket-Protocol", protocol)?;
+                // A token: it was among the offered ones, which are all tokens.
+                http.line("Sec-WebSocket-Protocol", protocol.as_bytes());
             }
             if !accept.extensions.is_empty() {
                 http.header_list("Sec-WebSocket-Extensions", &accept.extensions)?;

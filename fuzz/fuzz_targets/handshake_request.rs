@@ -1,0 +1,91 @@
+//! Arbitrary bytes, in arbitrary reads, as a client's opening handshake.
+//!
+//! Checks: no panic; memory stays bounded (the header block limit is
+//! enforced before more is read); a complete request never claims more bytes
+//! than were given; every refusal is a well-formed HTTP response; a request
+//! that passes the checks is accepted with a 101 that wscore's own client
+//! takes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use base64::Engine;
+use wscore::handshake::client::ClientRequest;
+use wscore::handshake::server::{Accept, ServerHandshake};
+use wscore::handshake::{Limits, Status};
+use wscore::random::{Rng, RngUnavailable};
+
+/// Yields one fixed nonce: the one inside the request's key.
+struct Nonce(Vec<u8>);
+
+impl Rng for Nonce {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RngUnavailable> {
+        dest.copy_from_slice(self.0.get(..dest.len()).ok_or(RngUnavailable)?);
+        Ok(())
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&setup, bytes)) = data.split_first() else {
+        return;
+    };
+    let limits = Limits::default().max_header_block(1024).max_headers(usize::from(setup % 32));
+    let mut handshake = ServerHandshake::new(limits);
+    let step = usize::from(setup / 32) * 37 + 1;
+    let mut end = 0;
+    let request = loop {
+        end = (end + step).min(bytes.len());
+        match handshake.receive(&bytes[..end]) {
+            Ok(Status::Complete(request)) => break request,
+            Ok(Status::Partial) if end < bytes.len() => continue,
+            Ok(Status::Partial) => return,
+            Err(error) => {
+                assert!(end <= 1024 + step, "the limit was passed by more than one read");
+                assert_well_formed(&error.response());
+                return;
+            }
+        }
+    };
+    assert!(request.header_len() <= end);
+    let protocol = request.protocols().next();
+    let _ = request.extensions().map(|e| e.params().count()).sum::<usize>();
+    let _ = (request.path(), request.query(), request.origin(), request.cookie("a"));
+    let accept = match protocol {
+        Some(protocol) => Accept::new().protocol(protocol),
+        None => Accept::new(),
+    };
+    match request.accept(&accept) {
+        Ok(accepted) => {
+            assert!(request.check().is_ok());
+            // Our client, sending the same key, must take the response.
+            let key = request.header("sec-websocket-key").expect("checked");
+            let nonce = base64::engine::general_purpose::STANDARD.decode(key).expect("checked");
+            let client_request = match protocol {
+                Some(protocol) => ClientRequest::new("h", "/").protocol(protocol),
+                None => ClientRequest::new("h", "/"),
+            };
+            let (sent, mut client) = client_request.build(&mut Nonce(nonce)).expect("valid request");
+            assert!(sent.windows(key.len()).any(|w| w == key.as_bytes()), "canonical key");
+            let response = accepted.response();
+            assert!(matches!(client.receive(response), Ok(Status::Complete(r)) if r.header_len() == response.len()));
+        }
+        Err(error) => {
+            assert!(request.check().is_err() || protocol.is_some());
+            assert_well_formed(&error.response());
+        }
+    }
+});
+
+/// A status line, headers, a blank line and a body of the announced length.
+fn assert_well_formed(response: &[u8]) {
+    let mut headers = [httparse::EMPTY_HEADER; 16];
+    let mut parsed = httparse::Response::new(&mut headers);
+    let Ok(httparse::Status::Complete(head)) = parsed.parse(response) else {
+        panic!("not a complete HTTP response: {:?}", String::from_utf8_lossy(response));
+    };
+    let length = parsed
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| std::str::from_utf8(h.value).ok()?.parse::<usize>().ok());
+    assert_eq!(length, Some(response.len() - head));
+}
