@@ -82,9 +82,100 @@ impl fmt::Display for CloseCode {
     }
 }
 
+/// The longest close reason: a control frame carries 125 bytes, 2 of them the code.
+pub const MAX_REASON_LEN: usize = 123;
+
+/// Reads a received close frame's payload (RFC 6455 §5.5.1): empty, or a
+/// code that may be sent followed by a UTF-8 reason.
+///
+/// ```
+/// use wscore::close::{parse_close_payload, CloseCode};
+///
+/// assert_eq!(parse_close_payload(b"\x03\xe8bye"), Ok(Some((CloseCode::NORMAL, "bye"))));
+/// assert_eq!(parse_close_payload(b""), Ok(None));
+/// assert!(parse_close_payload(b"\x03\xed").is_err()); // 1005 is never sent
+/// ```
+pub fn parse_close_payload(payload: &[u8]) -> Result<Option<(CloseCode, &str)>, ClosePayloadError> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err(ClosePayloadError::OneByte),
+        [high, low, reason @ ..] => {
+            let code = CloseCode(u16::from_be_bytes([*high, *low]));
+            if !code.is_sendable() {
+                return Err(ClosePayloadError::InvalidCode(code));
+            }
+            let reason =
+                core::str::from_utf8(reason).map_err(|_| ClosePayloadError::InvalidReason)?;
+            Ok(Some((code, reason)))
+        }
+    }
+}
+
+/// Writes a close payload into `out`; returns its length.
+///
+/// Refuses what a strict receiver would reject: a code that may not be
+/// sent, or a reason longer than [`MAX_REASON_LEN`] bytes.
+pub fn encode_close_payload(
+    code: CloseCode,
+    reason: &str,
+    out: &mut [u8; 125],
+) -> Result<usize, ClosePayloadError> {
+    if !code.is_sendable() {
+        return Err(ClosePayloadError::InvalidCode(code));
+    }
+    let len = 2 + reason.len();
+    let target = out
+        .get_mut(..len)
+        .ok_or(ClosePayloadError::ReasonTooLong(reason.len()))?;
+    let (code_bytes, reason_bytes) = target.split_at_mut(2);
+    code_bytes.copy_from_slice(&code.0.to_be_bytes());
+    reason_bytes.copy_from_slice(reason.as_bytes());
+    Ok(len)
+}
+
+/// A close frame payload that breaks RFC 6455 §5.5.1 or §7.4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClosePayloadError {
+    /// A 1-byte payload: half a code.
+    OneByte,
+    /// A code that may not be sent (reserved, local-only or out of range).
+    InvalidCode(CloseCode),
+    /// A reason that is not UTF-8.
+    InvalidReason,
+    /// A reason longer than 123 bytes (sending only).
+    ReasonTooLong(usize),
+}
+
+impl ClosePayloadError {
+    /// The code to close with: 1007 for a non-UTF-8 reason, 1002 otherwise.
+    pub const fn close_code(&self) -> CloseCode {
+        match self {
+            Self::InvalidReason => CloseCode::INVALID_PAYLOAD,
+            _ => CloseCode::PROTOCOL_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for ClosePayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OneByte => f.write_str("close frame payload of 1 byte; a code needs 2 (RFC 6455 §5.5.1)"),
+            Self::InvalidCode(code) => write!(f, "close code {code} may not be sent (RFC 6455 §7.4)"),
+            Self::InvalidReason => f.write_str("close reason is not valid UTF-8 (RFC 6455 §5.5.1)"),
+            Self::ReasonTooLong(len) => write!(
+                f,
+                "close reason of {len} bytes exceeds the {MAX_REASON_LEN} that fit in a control frame"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ClosePayloadError {}
+
 #[cfg(test)]
 mod tests {
-    use super::CloseCode;
+    use super::*;
 
     #[test]
     fn sendable_ranges_follow_rfc_and_iana_registry() {
@@ -96,5 +187,40 @@ mod tests {
         for code in never {
             assert!(!CloseCode::from(code).is_sendable(), "{code}");
         }
+    }
+
+    #[test]
+    fn close_payload_rules() {
+        assert_eq!(
+            parse_close_payload(b"\x03"),
+            Err(ClosePayloadError::OneByte)
+        );
+        assert_eq!(
+            parse_close_payload(b"\x03\xe9\xff"),
+            Err(ClosePayloadError::InvalidReason)
+        );
+        assert_eq!(
+            ClosePayloadError::InvalidReason.close_code(),
+            CloseCode::INVALID_PAYLOAD
+        );
+        assert_eq!(
+            parse_close_payload(&[0x0b, 0xb8]),
+            Ok(Some((CloseCode::from(3000), "")))
+        );
+        let mut out = [0; 125];
+        assert_eq!(
+            encode_close_payload(CloseCode::GOING_AWAY, "bye", &mut out),
+            Ok(5)
+        );
+        assert_eq!(&out[..5], b"\x03\xe9bye");
+        let long = "x".repeat(124);
+        assert_eq!(
+            encode_close_payload(CloseCode::NORMAL, &long, &mut out),
+            Err(ClosePayloadError::ReasonTooLong(124))
+        );
+        assert_eq!(
+            encode_close_payload(CloseCode::ABNORMAL, "", &mut out),
+            Err(ClosePayloadError::InvalidCode(CloseCode::ABNORMAL))
+        );
     }
 }

@@ -580,8 +580,7 @@ pub enum Item<'a> {
 pub struct FrameDecoder {
     rules: FrameRules,
     state: State,
-    /// A text or binary message has started and its final frame not yet arrived.
-    in_message: bool,
+    sequencer: Sequencer,
 }
 
 #[derive(Clone, Debug)]
@@ -609,7 +608,7 @@ impl FrameDecoder {
         Self {
             rules,
             state: EMPTY_HEADER,
-            in_message: false,
+            sequencer: Sequencer::new(),
         }
     }
 
@@ -675,14 +674,7 @@ impl FrameDecoder {
     /// Checks a complete header and moves on to its payload.
     fn accept(&mut self, header: FrameHeader) -> Result<FrameHeader, FrameError> {
         self.rules.check(&header)?;
-        match (header.opcode, self.in_message) {
-            (Opcode::Continuation, false) => return Err(FrameError::UnexpectedContinuation),
-            (Opcode::Text | Opcode::Binary, true) => {
-                return Err(FrameError::MessageInProgress(header.opcode))
-            }
-            (opcode, _) if !opcode.is_control() => self.in_message = !header.fin,
-            _ => {}
-        }
+        self.sequencer.check(&header)?;
         self.state = match header.payload_len {
             0 => EMPTY_HEADER,
             remaining => State::Payload {
@@ -692,6 +684,50 @@ impl FrameDecoder {
             },
         };
         Ok(header)
+    }
+}
+
+/// Message sequencing (RFC 6455 §5.4): a continuation frame needs a
+/// fragmented message in progress, and a new text or binary message must wait
+/// until the current one is finished. Control frames may come in between.
+///
+/// ```
+/// use wscore::frame::{FrameError, FrameHeader, Opcode, Sequencer};
+///
+/// let mut sequencer = Sequencer::new();
+/// let continuation = FrameHeader::new(Opcode::Continuation, 0);
+/// assert_eq!(sequencer.check(&continuation), Err(FrameError::UnexpectedContinuation));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sequencer {
+    /// A text or binary message has started and its final frame not yet arrived.
+    in_message: bool,
+}
+
+impl Sequencer {
+    /// Between messages.
+    pub const fn new() -> Self {
+        Self { in_message: false }
+    }
+
+    /// Checks that `header` may come next, and records it.
+    pub fn check(&mut self, header: &FrameHeader) -> Result<(), FrameError> {
+        match (header.opcode, self.in_message) {
+            (Opcode::Continuation, false) => Err(FrameError::UnexpectedContinuation),
+            (Opcode::Text | Opcode::Binary, true) => {
+                Err(FrameError::MessageInProgress(header.opcode))
+            }
+            (opcode, _) if opcode.is_control() => Ok(()),
+            _ => {
+                self.in_message = !header.fin;
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether a fragmented message is in progress.
+    pub const fn in_message(&self) -> bool {
+        self.in_message
     }
 }
 

@@ -10,8 +10,10 @@
 //! - [`mask`]: XOR masking at SIMD speed, the only `unsafe` code in the crate;
 //! - [`frame`]: frame headers, the RFC 6455 §5 rules, and a streaming decoder
 //!   that never allocates;
-//! - [`close`]: close status codes;
-//! - [`handshake`]: the HTTP/1.1 Upgrade, client and server.
+//! - [`utf8`]: streaming UTF-8 validation that fails at the first bad byte;
+//! - [`close`]: close status codes and close frame payloads;
+//! - [`handshake`]: the HTTP/1.1 Upgrade, client and server;
+//! - [`connection`] (needs `alloc`): the state machine of an open WebSocket.
 //!
 //! # Features
 //!
@@ -32,11 +34,14 @@ extern crate alloc;
 extern crate std;
 
 pub mod close;
+#[cfg(feature = "alloc")]
+pub mod connection;
 pub mod frame;
 pub mod handshake;
 #[allow(unsafe_code)]
 pub mod mask;
 pub mod random;
+pub mod utf8;
 
 // The README's examples compile and run as doctests.
 #[cfg(doctest)]

@@ -1,0 +1,627 @@
+//! The state machine of an open WebSocket (RFC 6455 §5–§7).
+//!
+//! A [`Connection`] takes bytes read from the transport and gives back
+//! [`Event`]s, takes messages to send and gives back bytes to write, and
+//! keeps its timers as deadlines for the caller to wake it at. It never
+//! reads a clock: every call that can start or check a timer takes `now`, a
+//! monotonic time since any fixed origin.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use std::time::Duration;
+//! use wscore::connection::{Config, Connection, Event, Message};
+//! use wscore::Role;
+//!
+//! let now = Duration::ZERO;
+//! let mut server = Connection::new(Role::Server, Config::new(), now);
+//! let mut client = Connection::new(Role::Client, Config::new(), now);
+//!
+//! client.send(Message::text("hello"))?;
+//! let mut wire = BytesMut::new();
+//! while let Some(chunk) = client.poll_transmit() {
+//!     wire.extend_from_slice(&chunk); // a real adapter writes to the socket
+//! }
+//! server.receive(now, &mut wire)?;
+//! let Some(Event::Text(text)) = server.poll_event() else { panic!() };
+//! assert_eq!(text.as_str(), "hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # States
+//!
+//! ```text
+//!            close() or idle timeout         peer's close frame
+//!   Open ───────────────────────────▶ CloseSent ─────────────────▶ Closed (clean)
+//!    │                                  │ close timeout or EOF ───▶ Closed (1006)
+//!    │ peer's close frame
+//!    ├───────────────────▶ CloseReceived ── reply handed out ──────▶ Closed (clean)
+//!    │ protocol error (close frame queued) ────────────────────────▶ Closed (error)
+//!    └ EOF ────────────────────────────────────────────────────────▶ Closed (1006)
+//! ```
+//!
+//! - [`State::Open`]: messages flow both ways.
+//! - [`State::CloseSent`]: we sent a close frame and wait for the peer's.
+//!   Its messages are still delivered; nothing more can be sent.
+//! - [`State::CloseReceived`]: the peer sent a close frame and our reply is
+//!   queued. Anything the peer sends after its close is ignored.
+//! - [`State::Closed`]: done. [`Closed`] tells who started it, the code, the
+//!   reason, and whether both close frames were exchanged. A protocol error
+//!   goes here at once, with its close frame queued: RFC 6455 §7.1.7 says to
+//!   fail the connection rather than wait, and the input after a bad frame
+//!   cannot be trusted anyway.
+//!
+//! Once closed and with nothing left from [`Connection::poll_transmit`], the
+//! adapter closes the transport ([`Connection::is_finished`]).
+//!
+//! Every method may be called in every state: it does its job, does
+//! nothing, or returns an error. None of them panics.
+
+mod config;
+mod error;
+mod message;
+mod outgoing;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use bytes::{Buf, Bytes, BytesMut};
+use core::time::Duration;
+
+pub use config::Config;
+pub use error::{ProtocolError, SendError};
+pub use message::{CloseFrame, Event, Message, Utf8Bytes};
+
+use crate::close::{encode_close_payload, parse_close_payload, CloseCode, MAX_REASON_LEN};
+use crate::frame::{FrameHeader, FrameRules, HeaderStatus, Opcode, Sequencer};
+use crate::mask::apply_mask;
+use crate::random::Rng;
+use crate::utf8::Utf8Validator;
+use crate::Role;
+use outgoing::Outgoing;
+
+/// Where a connection is in its life; see the [module docs](self) for the
+/// transitions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Messages flow both ways.
+    Open,
+    /// We sent a close frame with this code and wait for the peer's reply.
+    CloseSent(CloseCode),
+    /// The peer sent a close frame; our reply is queued.
+    CloseReceived(Option<CloseFrame>),
+    /// The connection is over.
+    Closed(Closed),
+}
+
+/// How a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closed {
+    /// Who sent the first close frame (or failed the connection).
+    pub initiator: Initiator,
+    /// The code: the one in the first close frame, 1005 if it had none, or
+    /// 1006 if the connection ended without a close handshake.
+    pub code: CloseCode,
+    /// The reason from the first close frame, or what went wrong.
+    pub reason: String,
+    /// Whether both sides exchanged close frames.
+    pub clean: bool,
+    /// The peer's protocol violation, if that is what ended it.
+    pub error: Option<ProtocolError>,
+}
+
+/// Which side started the end of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Initiator {
+    /// This endpoint: the application closed, a timeout expired, or the peer
+    /// broke the protocol.
+    Local,
+    /// The peer sent a close frame, or the transport ended.
+    Peer,
+}
+
+/// The frame being received: its header is checked, its payload is still
+/// arriving in the read buffer.
+#[derive(Clone, Copy, Debug)]
+struct Incoming {
+    header: FrameHeader,
+    header_len: usize,
+    /// Payload bytes already unmasked (and, for text, validated) in place.
+    ready: usize,
+}
+
+/// A fragmented message being put together.
+#[derive(Debug)]
+struct Assembly {
+    text: bool,
+    data: BytesMut,
+}
+
+/// An open WebSocket; see the [module docs](self).
+pub struct Connection {
+    role: Role,
+    config: Config,
+    rules: FrameRules,
+    sequencer: Sequencer,
+    state: State,
+    incoming: Option<Incoming>,
+    /// Whether the message in progress is text, in streaming mode.
+    streaming_text: Option<bool>,
+    assembly: Option<Assembly>,
+    utf8: Utf8Validator,
+    events: VecDeque<Event>,
+    outgoing: Outgoing,
+    last_heard: Duration,
+    last_ping: Duration,
+    close_deadline: Option<Duration>,
+}
+
+impl Connection {
+    /// A connection for `role`, opened at `now`. A client masks with keys
+    /// from the operating system's secure generator.
+    #[cfg(feature = "std")]
+    pub fn new(role: Role, config: Config, now: Duration) -> Self {
+        Self::with_rng(role, config, now, Box::new(crate::random::OsRng))
+    }
+
+    /// A connection whose client mask keys come from `rng`.
+    pub fn with_rng(role: Role, config: Config, now: Duration, rng: Box<dyn Rng + Send>) -> Self {
+        Self {
+            role,
+            config,
+            rules: FrameRules::new(role).max_frame_size(config.max_frame_size),
+            sequencer: Sequencer::new(),
+            state: State::Open,
+            incoming: None,
+            streaming_text: None,
+            assembly: None,
+            utf8: Utf8Validator::new(),
+            events: VecDeque::new(),
+            outgoing: Outgoing::new(role, rng, config.send_frame_size),
+            last_heard: now,
+            last_ping: now,
+            close_deadline: None,
+        }
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Whether the connection is closed and everything queued has been
+    /// handed out: time to close the transport.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, State::Closed(_)) && self.outgoing.is_empty()
+    }
+
+    /// Takes bytes read from the transport. Whole frames are split off the
+    /// front of `buf` without copying; an incomplete frame stays in it for
+    /// the next call, with more bytes appended.
+    ///
+    /// On a protocol violation the connection queues the close frame, moves
+    /// to [`State::Closed`] and returns the error. Events that came before
+    /// the violation are still in [`poll_event`](Self::poll_event).
+    pub fn receive(&mut self, now: Duration, buf: &mut BytesMut) -> Result<(), ProtocolError> {
+        if !buf.is_empty() {
+            self.last_heard = now;
+        }
+        while self.accepts_input() {
+            match self.read_frame(buf) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(error) => {
+                    self.fail(error);
+                    buf.clear();
+                    return Err(error);
+                }
+            }
+        }
+        // After the peer's close frame, or once closed, input is ignored.
+        buf.clear();
+        Ok(())
+    }
+
+    /// The transport reached end of file. Without a completed close
+    /// handshake the connection ends abnormally (1006).
+    pub fn receive_eof(&mut self) {
+        let initiator = match self.state {
+            State::Open => Initiator::Peer,
+            State::CloseSent(_) => Initiator::Local,
+            State::CloseReceived(_) | State::Closed(_) => return,
+        };
+        self.outgoing.cancel_pong();
+        self.state = State::Closed(Closed {
+            initiator,
+            code: CloseCode::ABNORMAL,
+            reason: String::from("the connection ended without a close handshake"),
+            clean: false,
+            error: None,
+        });
+    }
+
+    /// The next event, in the order the peer caused them.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Queues a message. Text and binary messages longer than
+    /// [`Config::send_frame_size`] go out as several frames.
+    pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        if self.state != State::Open {
+            return Err(SendError::Closed);
+        }
+        match message {
+            Message::Text(text) => self.outgoing.message(Opcode::Text, text.into_bytes()),
+            Message::Binary(data) => self.outgoing.message(Opcode::Binary, data),
+            Message::Ping(data) => self.outgoing.control(Opcode::Ping, data),
+            Message::Pong(data) => self.outgoing.control(Opcode::Pong, data),
+        }
+    }
+
+    /// Starts the close handshake with `code` and `reason`. Closing a
+    /// connection that is already closing or closed does nothing.
+    pub fn close(&mut self, now: Duration, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        if self.state != State::Open {
+            return Ok(());
+        }
+        self.send_close(Some((code, reason)))?;
+        self.state = State::CloseSent(code);
+        self.close_deadline = self.config.close_timeout.map(|timeout| now + timeout);
+        Ok(())
+    }
+
+    /// The next chunk of bytes to write, in order. Write every chunk, then
+    /// call again; chunks may be gathered into one vectored write.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        let chunk = self.outgoing.pop();
+        if self.outgoing.is_empty() {
+            if let State::CloseReceived(frame) = &self.state {
+                // Our reply has been handed out: the handshake is complete.
+                let (code, reason) = match frame {
+                    Some(frame) => (frame.code, String::from(frame.reason.as_str())),
+                    None => (CloseCode::NO_STATUS, String::new()),
+                };
+                self.state = State::Closed(Closed {
+                    initiator: Initiator::Peer,
+                    code,
+                    reason,
+                    clean: true,
+                    error: None,
+                });
+            }
+        }
+        chunk
+    }
+
+    /// How many bytes are waiting to be written.
+    pub fn buffered_amount(&self) -> usize {
+        self.outgoing.queued_bytes()
+    }
+
+    /// Whether the bytes waiting to be written have reached the
+    /// [high-water mark](Config::high_water_mark): stop sending until they
+    /// drain.
+    pub fn is_write_buffer_full(&self) -> bool {
+        self.outgoing.queued_bytes() >= self.config.high_water_mark
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next, if any
+    /// timer is running.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let open = self.state == State::Open;
+        let keepalive = self
+            .config
+            .keepalive
+            .filter(|_| open)
+            .map(|interval| self.last_heard.max(self.last_ping) + interval);
+        let idle = self
+            .config
+            .idle_timeout
+            .filter(|_| open)
+            .map(|timeout| self.last_heard + timeout);
+        let close = self
+            .close_deadline
+            .filter(|_| matches!(self.state, State::CloseSent(_)));
+        [keepalive, idle, close].into_iter().flatten().min()
+    }
+
+    /// Acts on the timers that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        match self.state {
+            State::Open => {
+                if let Some(timeout) = self.config.idle_timeout {
+                    if now >= self.last_heard + timeout {
+                        let _ = self.close(now, CloseCode::GOING_AWAY, "idle timeout");
+                        return;
+                    }
+                }
+                if let Some(interval) = self.config.keepalive {
+                    if now >= self.last_heard.max(self.last_ping) + interval {
+                        self.last_ping = now;
+                        // An empty ping always encodes; only a failing
+                        // randomness source could stop it, and then the idle
+                        // timeout still ends a dead connection.
+                        let _ = self.outgoing.control(Opcode::Ping, Bytes::new());
+                    }
+                }
+            }
+            State::CloseSent(code) => {
+                if self.close_deadline.is_some_and(|deadline| now >= deadline) {
+                    self.state = State::Closed(Closed {
+                        initiator: Initiator::Local,
+                        code: CloseCode::ABNORMAL,
+                        reason: alloc::format!(
+                            "the peer did not answer our close frame ({code}) in time"
+                        ),
+                        clean: false,
+                        error: None,
+                    });
+                }
+            }
+            State::CloseReceived(_) | State::Closed(_) => {}
+        }
+    }
+
+    fn accepts_input(&self) -> bool {
+        matches!(self.state, State::Open | State::CloseSent(_))
+    }
+
+    /// Reads one frame, or as much of it as has arrived. Returns whether it
+    /// made progress that may let the next frame be read.
+    fn read_frame(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
+        let mut incoming = match self.incoming {
+            Some(incoming) => incoming,
+            None => match FrameHeader::decode(buf)? {
+                HeaderStatus::Partial { .. } => return Ok(false),
+                HeaderStatus::Complete { header, len } => {
+                    self.check_header(&header)?;
+                    Incoming {
+                        header,
+                        header_len: len,
+                        ready: 0,
+                    }
+                }
+            },
+        };
+        let header = incoming.header;
+        let payload_len = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
+        let arrived = buf
+            .len()
+            .saturating_sub(incoming.header_len)
+            .min(payload_len);
+        if arrived > incoming.ready {
+            // Unmask (and validate text) as bytes arrive: invalid text is
+            // refused at once, not when its frame ends.
+            let fresh = buf
+                .get_mut(incoming.header_len + incoming.ready..incoming.header_len + arrived)
+                .unwrap_or_default();
+            if let Some(key) = header.mask {
+                apply_mask(fresh, key, incoming.ready);
+            }
+            if self.is_text(&header) {
+                self.utf8.feed(fresh)?;
+            }
+            incoming.ready = arrived;
+        }
+        let streaming = self.config.streaming && !header.opcode.is_control();
+        if arrived < payload_len && !(streaming && arrived > 0) {
+            self.incoming = Some(incoming);
+            return Ok(false);
+        }
+        buf.advance(incoming.header_len);
+        let payload = buf.split_to(arrived).freeze();
+        if arrived < payload_len {
+            // Streaming: hand out what has arrived; the rest follows, its
+            // mask continuing where this piece stopped.
+            incoming.header.payload_len -= arrived as u64;
+            incoming.header.mask = header.mask.map(|key| {
+                let mut key = key;
+                key.rotate_left(arrived % 4);
+                key
+            });
+            incoming.header_len = 0;
+            incoming.ready = 0;
+            self.incoming = Some(incoming);
+            self.on_fragment(&header, payload, false)?;
+            return Ok(true);
+        }
+        self.incoming = None;
+        self.on_frame(header, payload)?;
+        Ok(true)
+    }
+
+    /// The rules a header must pass before any of its payload is accepted.
+    fn check_header(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        self.rules.check(header)?;
+        self.sequencer.check(header)?;
+        if !header.opcode.is_control() && !self.config.streaming {
+            let assembled = self.assembly.as_ref().map_or(0, |a| a.data.len());
+            let len = assembled as u64 + header.payload_len;
+            if len > self.config.max_message_size as u64 {
+                return Err(ProtocolError::MessageTooBig {
+                    len,
+                    max: self.config.max_message_size,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a data frame belongs to a text message.
+    fn is_text(&self, header: &FrameHeader) -> bool {
+        match header.opcode {
+            Opcode::Text => true,
+            Opcode::Continuation => {
+                self.streaming_text.unwrap_or(false)
+                    || self.assembly.as_ref().is_some_and(|a| a.text)
+            }
+            _ => false,
+        }
+    }
+
+    fn on_frame(&mut self, header: FrameHeader, payload: Bytes) -> Result<(), ProtocolError> {
+        match header.opcode {
+            Opcode::Ping => {
+                if self.config.auto_pong && self.state == State::Open {
+                    self.outgoing.set_pong(payload.clone());
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            Opcode::Pong => self.events.push_back(Event::Pong(payload)),
+            Opcode::Close => self.on_close(&payload)?,
+            _ if self.config.streaming => self.on_fragment(&header, payload, header.fin)?,
+            Opcode::Text | Opcode::Binary if header.fin => {
+                let event = if header.opcode == Opcode::Text {
+                    self.utf8.finish()?;
+                    Event::Text(Utf8Bytes::validated(payload))
+                } else {
+                    Event::Binary(payload)
+                };
+                self.events.push_back(event);
+            }
+            Opcode::Text | Opcode::Binary => {
+                self.assembly = Some(Assembly {
+                    text: header.opcode == Opcode::Text,
+                    data: BytesMut::from(payload),
+                });
+            }
+            Opcode::Continuation => {
+                if let Some(assembly) = &mut self.assembly {
+                    assembly.data.extend_from_slice(&payload);
+                }
+                if header.fin {
+                    if let Some(Assembly { text, data }) = self.assembly.take() {
+                        let event = if text {
+                            self.utf8.finish()?;
+                            Event::Text(Utf8Bytes::validated(data.freeze()))
+                        } else {
+                            Event::Binary(data.freeze())
+                        };
+                        self.events.push_back(event);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Streaming mode: hands a piece of a data frame to the application.
+    fn on_fragment(
+        &mut self,
+        header: &FrameHeader,
+        data: Bytes,
+        frame_done: bool,
+    ) -> Result<(), ProtocolError> {
+        let text = match header.opcode {
+            Opcode::Text => true,
+            Opcode::Binary => false,
+            _ => self.streaming_text.unwrap_or(false),
+        };
+        let fin = frame_done && header.fin;
+        if text && fin {
+            self.utf8.finish()?;
+        }
+        self.streaming_text = if fin { None } else { Some(text) };
+        self.events.push_back(Event::Fragment { text, data, fin });
+        Ok(())
+    }
+
+    /// The peer's close frame: reply (or complete our own close) and report it.
+    fn on_close(&mut self, payload: &[u8]) -> Result<(), ProtocolError> {
+        let frame = parse_close_payload(payload)?.map(|(code, reason)| CloseFrame {
+            code,
+            reason: Utf8Bytes::from(String::from(reason)),
+        });
+        self.events.push_back(Event::Close(frame.clone()));
+        self.outgoing.cancel_pong();
+        match &self.state {
+            State::Open => {
+                // Echo the code (RFC 6455 §5.5.1); the reason is ours to leave out.
+                let reply = frame.as_ref().map(|f| (f.code, ""));
+                self.state = match self.send_close(reply) {
+                    Ok(()) => State::CloseReceived(frame),
+                    // Without randomness a client cannot mask its reply: end
+                    // here rather than leave the peer waiting for it.
+                    Err(error) => State::Closed(Closed {
+                        initiator: Initiator::Peer,
+                        code: frame.as_ref().map_or(CloseCode::NO_STATUS, |f| f.code),
+                        reason: alloc::format!("{error}"),
+                        clean: false,
+                        error: None,
+                    }),
+                };
+            }
+            State::CloseSent(code) => {
+                self.state = State::Closed(Closed {
+                    initiator: Initiator::Local,
+                    code: *code,
+                    reason: String::new(),
+                    clean: true,
+                    error: None,
+                });
+            }
+            State::CloseReceived(_) | State::Closed(_) => {}
+        }
+        Ok(())
+    }
+
+    fn send_close(&mut self, close: Option<(CloseCode, &str)>) -> Result<(), SendError> {
+        let mut payload = [0; 125];
+        let len = match close {
+            Some((code, reason)) => encode_close_payload(code, reason, &mut payload)?,
+            None => 0,
+        };
+        self.outgoing.cancel_pong();
+        self.outgoing.control(
+            Opcode::Close,
+            Bytes::copy_from_slice(payload.get(..len).unwrap_or_default()),
+        )
+    }
+
+    /// Fails the connection: queue a close frame with the error's code and close.
+    fn fail(&mut self, error: ProtocolError) {
+        let reason = alloc::format!("{error}");
+        if self.state == State::Open {
+            // The reason tells the peer's developers what they broke. If even
+            // this close frame cannot be sent, the transport closes anyway.
+            let _ = self.send_close(Some((
+                error.close_code(),
+                truncate(&reason, MAX_REASON_LEN),
+            )));
+        }
+        self.incoming = None;
+        self.assembly = None;
+        self.state = State::Closed(Closed {
+            initiator: Initiator::Local,
+            code: error.close_code(),
+            reason,
+            clean: false,
+            error: Some(error),
+        });
+    }
+}
+
+/// The longest prefix of `text` that fits in `max` bytes, cut at a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("events", &self.events.len())
+            .field("buffered_amount", &self.buffered_amount())
+            .finish_non_exhaustive()
+    }
+}
