@@ -1,0 +1,627 @@
+//! The connection state machine: every rule, both roles, and the failures
+//! that took production servers down, which here are values.
+
+use bytes::{Bytes, BytesMut};
+use std::time::Duration;
+use wscore::close::CloseCode;
+use wscore::connection::{
+    Closed, Config, Connection, Event, Initiator, Message, ProtocolError, SendError, State,
+};
+use wscore::frame::{FrameError, FrameHeader, Opcode};
+use wscore::mask::apply_mask;
+use wscore::Role;
+
+const T0: Duration = Duration::ZERO;
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// A frame as the peer of `receiver` sends it (masked towards a server).
+fn frame(receiver: Role, fin: bool, opcode: Opcode, payload: &[u8]) -> Vec<u8> {
+    let mut header = FrameHeader::new(opcode, payload.len() as u64);
+    header.fin = fin;
+    if receiver == Role::Server {
+        header.mask = Some([0x11, 0x22, 0x33, 0x44]);
+    }
+    let mut bytes = header.encode().unwrap().to_vec();
+    let start = bytes.len();
+    bytes.extend_from_slice(payload);
+    if let Some(key) = header.mask {
+        apply_mask(&mut bytes[start..], key, 0);
+    }
+    bytes
+}
+
+fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
+    let mut payload = code.to_be_bytes().to_vec();
+    payload.extend_from_slice(reason);
+    payload
+}
+
+fn events(conn: &mut Connection) -> Vec<Event> {
+    std::iter::from_fn(|| conn.poll_event()).collect()
+}
+
+fn transmitted(conn: &mut Connection) -> Vec<u8> {
+    std::iter::from_fn(|| conn.poll_transmit())
+        .flatten()
+        .collect()
+}
+
+/// Feeds the bytes in one read.
+fn feed(conn: &mut Connection, bytes: &[u8]) -> Result<(), ProtocolError> {
+    conn.receive(T0, &mut BytesMut::from(bytes))
+}
+
+/// Decodes what a connection wrote, as its peer would: (opcode, fin, unmasked payload).
+fn frames_written(role: Role, bytes: &[u8]) -> Vec<(Opcode, bool, Vec<u8>)> {
+    use wscore::frame::{FrameDecoder, FrameRules, Item};
+    let peer = if role == Role::Server {
+        Role::Client
+    } else {
+        Role::Server
+    };
+    let mut decoder = FrameDecoder::new(FrameRules::new(peer).max_frame_size(u64::MAX));
+    let mut owned = bytes.to_vec();
+    let mut input = &mut owned[..];
+    let mut frames: Vec<(Opcode, bool, Vec<u8>)> = Vec::new();
+    while let Some(item) = decoder.decode(&mut input).unwrap() {
+        match item {
+            Item::Header(h) => frames.push((h.opcode, h.fin, Vec::new())),
+            Item::Payload { data, .. } => frames.last_mut().unwrap().2.extend_from_slice(data),
+        }
+    }
+    frames
+}
+
+fn closed(conn: &Connection) -> &Closed {
+    match conn.state() {
+        State::Closed(closed) => closed,
+        other => panic!("expected closed, got {other:?}"),
+    }
+}
+
+const ROLES: [Role; 2] = [Role::Server, Role::Client];
+
+#[test]
+fn continuation_first_is_an_error_value_with_close_1002() {
+    // The seed failure: `Invalid WebSocket frame: invalid opcode 0` killed a server.
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let mut bytes = frame(role, true, Opcode::Text, b"before");
+        bytes.extend(frame(role, true, Opcode::Continuation, b"x"));
+        bytes.extend(frame(role, true, Opcode::Text, b"after"));
+        let error = feed(&mut conn, &bytes).unwrap_err();
+        assert_eq!(
+            error,
+            ProtocolError::Frame(FrameError::UnexpectedContinuation)
+        );
+        assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR);
+        // What came before the violation is delivered; nothing after it.
+        assert_eq!(events(&mut conn), [Event::Text("before".into())]);
+        let closed = closed(&conn);
+        assert_eq!(
+            (closed.code, closed.initiator, closed.clean),
+            (CloseCode::PROTOCOL_ERROR, Initiator::Local, false)
+        );
+        assert_eq!(closed.error, Some(error));
+        // The connection can still be drained: the close frame goes out.
+        let written = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].0, Opcode::Close);
+        assert_eq!(&written[0].2[..2], &1002u16.to_be_bytes());
+        assert_eq!(
+            std::str::from_utf8(&written[0].2[2..]).unwrap(),
+            "continuation frame without a message in progress (RFC 6455 §5.4)"
+        );
+        assert!(conn.is_finished());
+        // And every call stays legal.
+        assert_eq!(feed(&mut conn, b"\x81\x00"), Ok(()));
+        assert_eq!(conn.send(Message::text("late")), Err(SendError::Closed));
+        assert_eq!(conn.close(T0, CloseCode::NORMAL, ""), Ok(()));
+        conn.receive_eof();
+        conn.handle_timeout(secs(100));
+        assert!(conn.poll_event().is_none());
+    }
+}
+
+#[test]
+fn unmasked_client_frame_is_an_error_value() {
+    // The seed failure: `MASK must be set` killed a server.
+    let mut server = Connection::new(Role::Server, Config::new(), T0);
+    let unmasked = frame(Role::Client, true, Opcode::Text, b"hi");
+    let error = feed(&mut server, &unmasked).unwrap_err();
+    assert_eq!(error, ProtocolError::Frame(FrameError::UnmaskedClientFrame));
+    assert_eq!(closed(&server).code, CloseCode::PROTOCOL_ERROR);
+
+    let mut client = Connection::new(Role::Client, Config::new(), T0);
+    let masked = frame(Role::Server, true, Opcode::Text, b"hi");
+    assert_eq!(
+        feed(&mut client, &masked).unwrap_err(),
+        ProtocolError::Frame(FrameError::MaskedServerFrame)
+    );
+}
+
+#[test]
+fn messages_in_both_roles_any_split() {
+    for role in ROLES {
+        let mut bytes = frame(role, true, Opcode::Text, "héllo".as_bytes());
+        bytes.extend(frame(role, false, Opcode::Binary, b"ab"));
+        bytes.extend(frame(role, true, Opcode::Ping, b"p"));
+        bytes.extend(frame(role, false, Opcode::Continuation, b"cd"));
+        bytes.extend(frame(role, true, Opcode::Continuation, b"ef"));
+        bytes.extend(frame(role, true, Opcode::Text, b""));
+        let expected = [
+            Event::Text("héllo".into()),
+            Event::Ping(Bytes::from_static(b"p")),
+            Event::Binary(Bytes::from_static(b"abcdef")),
+            Event::Text("".into()),
+        ];
+        for split in 0..=bytes.len() {
+            let mut conn = Connection::new(role, Config::new(), T0);
+            let mut buf = BytesMut::from(&bytes[..split]);
+            conn.receive(T0, &mut buf).unwrap();
+            buf.extend_from_slice(&bytes[split..]);
+            conn.receive(T0, &mut buf).unwrap();
+            assert!(buf.is_empty());
+            assert_eq!(events(&mut conn), expected, "{role:?} split at {split}");
+        }
+    }
+}
+
+#[test]
+fn payloads_are_split_off_the_read_buffer_without_copying() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    let bytes = frame(Role::Server, true, Opcode::Binary, &[7; 1000]);
+    let mut buf = BytesMut::from(&bytes[..]);
+    let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+    conn.receive(T0, &mut buf).unwrap();
+    let Some(Event::Binary(payload)) = conn.poll_event() else {
+        panic!()
+    };
+    assert_eq!(payload.len(), 1000);
+    assert!(
+        range.contains(&(payload.as_ptr() as usize)),
+        "the payload lives in the read buffer"
+    );
+}
+
+#[test]
+fn invalid_utf8_fails_with_1007_as_soon_as_it_arrives() {
+    for role in ROLES {
+        // A single frame whose first half is already invalid: refused before
+        // the rest of it arrives (Autobahn 6.4.3/6.4.4).
+        let text = frame(
+            role,
+            true,
+            Opcode::Text,
+            b"ok \xf4\x90\x80\x80 and more text",
+        );
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let header_len = if role == Role::Server { 6 } else { 2 };
+        let error = conn
+            .receive(T0, &mut BytesMut::from(&text[..header_len + 6]))
+            .unwrap_err();
+        assert_eq!(error, ProtocolError::InvalidUtf8);
+        assert_eq!(closed(&conn).code, CloseCode::INVALID_PAYLOAD);
+
+        // Invalid in a middle fragment: refused before the final one.
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let mut bytes = frame(role, false, Opcode::Text, "κό".as_bytes());
+        bytes.extend(frame(role, false, Opcode::Continuation, b"\xce"));
+        bytes.extend(frame(role, false, Opcode::Continuation, b"\xff"));
+        assert_eq!(feed(&mut conn, &bytes), Err(ProtocolError::InvalidUtf8));
+
+        // Ending inside a code point is invalid too.
+        let mut conn = Connection::new(role, Config::new(), T0);
+        assert_eq!(
+            feed(&mut conn, &frame(role, true, Opcode::Text, b"\xe2\x82")),
+            Err(ProtocolError::InvalidUtf8)
+        );
+
+        // A code point split across fragments is fine.
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let mut bytes = frame(role, false, Opcode::Text, b"\xe2\x82");
+        bytes.extend(frame(role, true, Opcode::Continuation, b"\xac"));
+        feed(&mut conn, &bytes).unwrap();
+        assert_eq!(events(&mut conn), [Event::Text("€".into())]);
+    }
+}
+
+#[test]
+fn message_size_limit_is_1009_across_fragments() {
+    for role in ROLES {
+        let config = Config::new().max_message_size(10);
+        let mut conn = Connection::new(role, config, T0);
+        let mut bytes = frame(role, false, Opcode::Binary, &[0; 6]);
+        bytes.extend(frame(role, true, Opcode::Continuation, &[0; 5]));
+        let error = feed(&mut conn, &bytes).unwrap_err();
+        assert_eq!(error, ProtocolError::MessageTooBig { len: 11, max: 10 });
+        assert_eq!(
+            error.to_string(),
+            "message of 11 bytes or more exceeds the limit of 10 bytes"
+        );
+        assert_eq!(closed(&conn).code, CloseCode::MESSAGE_TOO_BIG);
+
+        // The frame limit is decided on the header, before any payload.
+        let mut conn = Connection::new(role, Config::new().max_frame_size(100), T0);
+        let header = &frame(role, true, Opcode::Binary, &[0; 101])[..8];
+        assert!(matches!(
+            feed(&mut conn, header),
+            Err(ProtocolError::Frame(FrameError::FrameTooLarge { .. }))
+        ));
+    }
+}
+
+#[test]
+fn peer_close_is_echoed_and_completes_cleanly() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let mut bytes = frame(role, true, Opcode::Close, &close_payload(1001, b"bye"));
+        bytes.extend(frame(role, true, Opcode::Text, b"after close: ignored"));
+        feed(&mut conn, &bytes).unwrap();
+        let Some(Event::Close(Some(close))) = conn.poll_event() else {
+            panic!()
+        };
+        assert_eq!(
+            (close.code, close.reason.as_str()),
+            (CloseCode::GOING_AWAY, "bye")
+        );
+        assert!(conn.poll_event().is_none(), "data after close is ignored");
+        assert!(matches!(conn.state(), State::CloseReceived(Some(_))));
+        assert_eq!(conn.send(Message::text("no")), Err(SendError::Closed));
+        let written = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(
+            written,
+            [(Opcode::Close, true, 1001u16.to_be_bytes().to_vec())]
+        );
+        let closed = closed(&conn);
+        assert_eq!(
+            (closed.initiator, closed.code, closed.clean),
+            (Initiator::Peer, CloseCode::GOING_AWAY, true)
+        );
+        assert_eq!(closed.reason, "bye");
+        assert!(conn.is_finished());
+    }
+}
+
+#[test]
+fn empty_peer_close_is_echoed_empty() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    feed(&mut conn, &frame(Role::Server, true, Opcode::Close, b"")).unwrap();
+    assert_eq!(events(&mut conn), [Event::Close(None)]);
+    assert_eq!(
+        frames_written(Role::Server, &transmitted(&mut conn)),
+        [(Opcode::Close, true, vec![])]
+    );
+    assert_eq!(closed(&conn).code, CloseCode::NO_STATUS);
+}
+
+#[test]
+fn invalid_close_frames() {
+    for role in ROLES {
+        for (payload, error, code) in [
+            (
+                vec![0x03],
+                ProtocolError::Close(wscore::close::ClosePayloadError::OneByte),
+                1002,
+            ),
+            (
+                close_payload(1005, b""),
+                ProtocolError::Close(wscore::close::ClosePayloadError::InvalidCode(
+                    CloseCode::NO_STATUS,
+                )),
+                1002,
+            ),
+            (
+                close_payload(999, b""),
+                ProtocolError::Close(wscore::close::ClosePayloadError::InvalidCode(999.into())),
+                1002,
+            ),
+            (
+                close_payload(1000, b"\xff"),
+                ProtocolError::Close(wscore::close::ClosePayloadError::InvalidReason),
+                1007,
+            ),
+        ] {
+            let mut conn = Connection::new(role, Config::new(), T0);
+            assert_eq!(
+                feed(&mut conn, &frame(role, true, Opcode::Close, &payload)),
+                Err(error)
+            );
+            assert_eq!(closed(&conn).code.as_u16(), code);
+            let written = frames_written(role, &transmitted(&mut conn));
+            assert_eq!(&written[0].2[..2], &code.to_be_bytes());
+        }
+    }
+}
+
+#[test]
+fn local_close_then_peer_reply() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new(), T0);
+        conn.close(T0, CloseCode::NORMAL, "done").unwrap();
+        assert_eq!(conn.state(), &State::CloseSent(CloseCode::NORMAL));
+        assert_eq!(conn.send(Message::binary(vec![1])), Err(SendError::Closed));
+        // Closing again while closing is fine and sends nothing more.
+        conn.close(T0, CloseCode::GOING_AWAY, "again").unwrap();
+        let written = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(
+            written,
+            [(Opcode::Close, true, close_payload(1000, b"done"))]
+        );
+        // Messages still arriving before the peer's close are delivered.
+        let mut bytes = frame(role, true, Opcode::Text, b"late but fine");
+        bytes.extend(frame(role, true, Opcode::Close, &close_payload(1000, b"")));
+        feed(&mut conn, &bytes).unwrap();
+        assert_eq!(events(&mut conn)[0], Event::Text("late but fine".into()));
+        let closed = closed(&conn);
+        assert_eq!(
+            (closed.initiator, closed.code, closed.clean),
+            (Initiator::Local, CloseCode::NORMAL, true)
+        );
+        // After closed: still fine.
+        conn.close(T0, CloseCode::NORMAL, "").unwrap();
+        assert!(conn.is_finished());
+    }
+}
+
+#[test]
+fn close_validates_code_and_reason() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    assert!(matches!(
+        conn.close(T0, CloseCode::ABNORMAL, ""),
+        Err(SendError::Close(_))
+    ));
+    let long = "x".repeat(124);
+    assert!(matches!(
+        conn.close(T0, CloseCode::NORMAL, &long),
+        Err(SendError::Close(_))
+    ));
+    assert_eq!(
+        conn.state(),
+        &State::Open,
+        "a refused close changes nothing"
+    );
+}
+
+#[test]
+fn close_timeout_ends_with_1006() {
+    let mut conn = Connection::new(Role::Client, Config::new().close_timeout(Some(secs(5))), T0);
+    conn.close(secs(1), CloseCode::NORMAL, "").unwrap();
+    assert_eq!(conn.poll_timeout(), Some(secs(6)));
+    conn.handle_timeout(secs(5));
+    assert!(matches!(conn.state(), State::CloseSent(_)));
+    conn.handle_timeout(secs(6));
+    let closed = closed(&conn);
+    assert_eq!((closed.code, closed.clean), (CloseCode::ABNORMAL, false));
+    assert_eq!(
+        closed.reason,
+        "the peer did not answer our close frame (1000) in time"
+    );
+}
+
+#[test]
+fn eof_without_close_is_1006() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new(), T0);
+        feed(&mut conn, &frame(role, true, Opcode::Text, b"hi")).unwrap();
+        conn.receive_eof();
+        let closed = closed(&conn);
+        assert_eq!(
+            (closed.initiator, closed.code, closed.clean),
+            (Initiator::Peer, CloseCode::ABNORMAL, false)
+        );
+        assert_eq!(
+            events(&mut conn),
+            [Event::Text("hi".into())],
+            "nothing accepted is lost"
+        );
+        // EOF after a clean close changes nothing.
+        let mut conn = Connection::new(role, Config::new(), T0);
+        feed(&mut conn, &frame(role, true, Opcode::Close, b"")).unwrap();
+        transmitted(&mut conn);
+        conn.receive_eof();
+        assert!(closed_clean(&conn));
+    }
+}
+
+fn closed_clean(conn: &Connection) -> bool {
+    matches!(conn.state(), State::Closed(Closed { clean: true, .. }))
+}
+
+#[test]
+fn pings_are_answered_latest_first() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new(), T0);
+        let mut bytes = frame(role, true, Opcode::Ping, b"1");
+        bytes.extend(frame(role, true, Opcode::Ping, b"2"));
+        feed(&mut conn, &bytes).unwrap();
+        conn.send(Message::text("queued before the pong went out"))
+            .unwrap();
+        let written = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(
+            written[0],
+            (Opcode::Pong, true, b"2".to_vec()),
+            "only the latest ping is answered"
+        );
+        assert_eq!(written[1].0, Opcode::Text);
+        assert_eq!(written.len(), 2);
+        assert_eq!(
+            events(&mut conn),
+            [
+                Event::Ping(Bytes::from_static(b"1")),
+                Event::Ping(Bytes::from_static(b"2"))
+            ]
+        );
+    }
+}
+
+#[test]
+fn auto_pong_can_be_turned_off() {
+    let mut conn = Connection::new(Role::Server, Config::new().auto_pong(false), T0);
+    feed(&mut conn, &frame(Role::Server, true, Opcode::Ping, b"1")).unwrap();
+    assert!(conn.poll_transmit().is_none());
+    assert_eq!(events(&mut conn), [Event::Ping(Bytes::from_static(b"1"))]);
+}
+
+#[test]
+fn sending_validates_and_fragments() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new().send_frame_size(4), T0);
+        assert_eq!(
+            conn.send(Message::ping(vec![0; 126])),
+            Err(SendError::ControlTooLong(126))
+        );
+        conn.send(Message::text("abcdefghij")).unwrap();
+        conn.send(Message::binary(Bytes::new())).unwrap();
+        conn.send(Message::pong(Bytes::from_static(b"hb"))).unwrap();
+        let written = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(
+            written,
+            [
+                (Opcode::Text, false, b"abcd".to_vec()),
+                (Opcode::Continuation, false, b"efgh".to_vec()),
+                (Opcode::Continuation, true, b"ij".to_vec()),
+                (Opcode::Binary, true, vec![]),
+                (Opcode::Pong, true, b"hb".to_vec()),
+            ]
+        );
+    }
+}
+
+#[test]
+fn clients_mask_with_fresh_keys_and_never_touch_shared_payloads() {
+    let mut conn = Connection::new(Role::Client, Config::new(), T0);
+    let shared = Bytes::from(vec![0xab; 2000]);
+    conn.send(Message::Binary(shared.clone())).unwrap();
+    conn.send(Message::Binary(shared.clone())).unwrap();
+    assert!(
+        shared.iter().all(|&b| b == 0xab),
+        "the caller's bytes are not masked in place"
+    );
+    let wire = transmitted(&mut conn);
+    let key = |frame_start: usize| &wire[frame_start + 4..frame_start + 8];
+    assert_ne!(key(0), key(2008), "every frame gets its own key");
+    assert_eq!(frames_written(Role::Client, &wire)[1].2, vec![0xab; 2000]);
+}
+
+#[test]
+fn backpressure_counts_queued_bytes() {
+    let mut conn = Connection::new(Role::Server, Config::new().high_water_mark(1000), T0);
+    conn.send(Message::binary(vec![0; 600])).unwrap();
+    assert!(!conn.is_write_buffer_full());
+    conn.send(Message::binary(vec![0; 600])).unwrap();
+    assert!(conn.is_write_buffer_full());
+    assert_eq!(conn.buffered_amount(), 1208);
+    while conn.poll_transmit().is_some() {}
+    assert_eq!(conn.buffered_amount(), 0);
+}
+
+#[test]
+fn keepalive_pings_and_idle_timeout() {
+    let config = Config::new()
+        .keepalive(Some(secs(10)))
+        .idle_timeout(Some(secs(30)));
+    let mut conn = Connection::new(Role::Server, config, T0);
+    assert_eq!(conn.poll_timeout(), Some(secs(10)));
+    conn.handle_timeout(secs(10));
+    assert_eq!(
+        frames_written(Role::Server, &transmitted(&mut conn)),
+        [(Opcode::Ping, true, vec![])]
+    );
+    assert_eq!(conn.poll_timeout(), Some(secs(20)));
+    // Hearing from the peer pushes both timers back.
+    conn.receive(
+        secs(15),
+        &mut BytesMut::from(&frame(Role::Server, true, Opcode::Pong, b"")[..]),
+    )
+    .unwrap();
+    assert_eq!(conn.poll_timeout(), Some(secs(25)));
+    conn.handle_timeout(secs(25));
+    conn.handle_timeout(secs(35));
+    transmitted(&mut conn);
+    conn.handle_timeout(secs(45));
+    assert_eq!(
+        conn.state(),
+        &State::CloseSent(CloseCode::GOING_AWAY),
+        "idle for 30 s"
+    );
+    let written = frames_written(Role::Server, &transmitted(&mut conn));
+    assert_eq!(
+        written.last().unwrap().2,
+        close_payload(1001, b"idle timeout")
+    );
+}
+
+#[test]
+fn only_the_close_timeout_runs_by_default() {
+    let conn = Connection::new(Role::Server, Config::new(), T0);
+    assert_eq!(conn.poll_timeout(), None);
+}
+
+#[test]
+fn streaming_mode_hands_out_pieces_as_they_arrive() {
+    for role in ROLES {
+        let mut conn = Connection::new(role, Config::new().streaming(true).max_message_size(4), T0);
+        let mut bytes = frame(role, false, Opcode::Text, "héllo".as_bytes());
+        bytes.extend(frame(role, true, Opcode::Continuation, b" world"));
+        let mut buf = BytesMut::new();
+        let mut pieces = Vec::new();
+        for chunk in bytes.chunks(5) {
+            buf.extend_from_slice(chunk);
+            conn.receive(T0, &mut buf).unwrap();
+            pieces.extend(events(&mut conn));
+        }
+        let mut text = Vec::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            let Event::Fragment {
+                text: is_text,
+                data,
+                fin,
+            } = piece
+            else {
+                panic!("{piece:?}")
+            };
+            assert!(is_text);
+            assert_eq!(*fin, i + 1 == pieces.len());
+            text.extend_from_slice(data);
+        }
+        assert!(pieces.len() > 2, "pieces arrive before their frames end");
+        assert_eq!(text, "héllo world".as_bytes(), "{role:?}");
+    }
+}
+
+#[test]
+fn streaming_still_validates_text() {
+    let mut conn = Connection::new(Role::Server, Config::new().streaming(true), T0);
+    assert_eq!(
+        feed(
+            &mut conn,
+            &frame(Role::Server, true, Opcode::Text, b"a\xff")
+        ),
+        Err(ProtocolError::InvalidUtf8)
+    );
+}
+
+#[test]
+fn errors_name_the_rule() {
+    let cases = [
+        (
+            ProtocolError::InvalidUtf8,
+            "text message is not valid UTF-8 (RFC 6455 §8.1)",
+        ),
+        (
+            ProtocolError::Frame(FrameError::UnmaskedClientFrame),
+            "client frame is not masked (RFC 6455 §5.1)",
+        ),
+    ];
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
+    }
+    assert_eq!(
+        SendError::Closed.to_string(),
+        "cannot send: the connection is closing or closed"
+    );
+}
