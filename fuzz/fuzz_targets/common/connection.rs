@@ -1,0 +1,88 @@
+//! Drives a `Connection` with arbitrary bytes in arbitrary reads, mixed with
+//! arbitrary API calls, and checks what must always hold.
+
+use bytes::{Bytes, BytesMut};
+use std::time::Duration;
+use wscore::close::CloseCode;
+use wscore::connection::{Config, Connection, Event, Message, State};
+use wscore::Role;
+
+const MAX_FRAME: u64 = 4096;
+const MAX_MESSAGE: usize = 16384;
+
+pub fn run(role: Role, data: &[u8]) {
+    let Some((&setup, mut data)) = data.split_first() else {
+        return;
+    };
+    let config = Config::new()
+        .max_frame_size(MAX_FRAME)
+        .max_message_size(MAX_MESSAGE)
+        .streaming(setup & 1 == 1)
+        .send_frame_size(usize::from(setup >> 1) + 1)
+        .keepalive(Some(Duration::from_millis(300)))
+        .idle_timeout(Some(Duration::from_secs(1)));
+    let mut conn = Connection::new(role, config, Duration::ZERO);
+    let mut now = Duration::ZERO;
+    let mut buf = BytesMut::new();
+    let mut take = |data: &mut &[u8], n: usize| {
+        let (head, rest) = data.split_at(n.min(data.len()));
+        *data = rest;
+        head.to_vec()
+    };
+    while let Some((&op, rest)) = data.split_first() {
+        data = rest;
+        let arg = usize::from(data.first().copied().unwrap_or(0));
+        match op % 10 {
+            0..=3 => {
+                let bytes = take(&mut data, arg * 4 + 1);
+                buf.extend_from_slice(&bytes);
+                let result = conn.receive(now, &mut buf);
+                if result.is_err() {
+                    assert!(matches!(conn.state(), State::Closed(_)), "an error closes");
+                }
+                // Only the incomplete frame stays buffered, and it is bounded
+                // by the frame limit checked on its header.
+                assert!(buf.len() <= 14 + MAX_FRAME as usize, "buffered {}", buf.len());
+            }
+            4 => {
+                let text = String::from_utf8_lossy(&take(&mut data, arg * 8)).into_owned();
+                let _ = conn.send(Message::text(text));
+            }
+            5 => {
+                let _ = conn.send(Message::binary(take(&mut data, arg * 16)));
+            }
+            6 => {
+                let _ = conn.send(Message::ping(Bytes::from(take(&mut data, arg))));
+            }
+            7 => {
+                let code = CloseCode::from(u16::from_be_bytes([setup, op]));
+                let reason = String::from_utf8_lossy(&take(&mut data, arg)).into_owned();
+                let _ = conn.close(now, code, &reason);
+            }
+            8 => while conn.poll_transmit().is_some() {},
+            9 => {
+                now += Duration::from_millis(arg as u64 * 10);
+                conn.handle_timeout(now);
+            }
+            _ => conn.receive_eof(),
+        }
+        while let Some(event) = conn.poll_event() {
+            let len = match &event {
+                Event::Text(text) => text.as_str().len(),
+                Event::Binary(data) | Event::Fragment { data, .. } => data.len(),
+                Event::Ping(data) | Event::Pong(data) => {
+                    assert!(data.len() <= 125);
+                    data.len()
+                }
+                Event::Close(_) => 0,
+            };
+            assert!(len <= MAX_MESSAGE, "an event of {len} bytes");
+        }
+        if let Some(deadline) = conn.poll_timeout() {
+            assert!(deadline >= Duration::ZERO);
+        }
+    }
+    conn.receive_eof();
+    while conn.poll_transmit().is_some() {}
+    assert!(conn.is_finished() || !matches!(conn.state(), State::Closed(_)));
+}
