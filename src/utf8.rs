@@ -55,13 +55,16 @@ impl Utf8Validator {
     /// Validates the next chunk of the message.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), InvalidUtf8> {
         let rest = self.complete_partial(chunk)?;
-        match simdutf8::compat::from_utf8(rest) {
+        // The fast validator on everything up to the last code point that may
+        // be cut off; the slower one, which can tell "cut off" from
+        // "invalid", only on those last 1-3 bytes.
+        let (body, tail) = rest.split_at(rest.len() - cut_off_len(rest));
+        simdutf8::basic::from_utf8(body).map_err(|_| InvalidUtf8)?;
+        match simdutf8::compat::from_utf8(tail) {
             Ok(_) => Ok(()),
-            // `error_len() == None`: the chunk ends inside a code point that
-            // may still be completed; anything else can never be valid.
-            Err(error) if error.error_len().is_none() => {
-                let (_, tail) = rest.split_at(error.valid_up_to());
-                // An incomplete code point is at most 3 bytes.
+            // `error_len() == None`: a code point that may still be completed.
+            Err(error) if error.error_len().is_none() && error.valid_up_to() == 0 => {
+                // At most 3 bytes, by construction of `cut_off_len`.
                 let slot = self.partial.get_mut(..tail.len()).ok_or(InvalidUtf8)?;
                 slot.copy_from_slice(tail);
                 self.partial_len = tail.len() as u8;
@@ -117,6 +120,23 @@ impl Utf8Validator {
             Err(_) => Err(InvalidUtf8),
         }
     }
+}
+
+/// How many bytes at the end of `bytes` start a code point that the
+/// bytes do not finish: the lead byte and continuations after it (0 to 3).
+fn cut_off_len(bytes: &[u8]) -> usize {
+    for back in 1..=3.min(bytes.len()) {
+        let byte = bytes[bytes.len() - back];
+        let width = match byte {
+            0x80..=0xbf => continue,
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xff => 4,
+            _ => 1,
+        };
+        return if width > back { back } else { 0 };
+    }
+    0
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ struct Driver {
 
 impl Driver {
     fn new(stream: TcpStream, role: Role, leftover: &[u8]) -> Self {
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let config = Config::new().send_frame_size(16 << 10);
         Self {
             stream,
@@ -132,17 +134,25 @@ fn wscore_client_with_tungstenite_server() {
         let addr = listener.local_addr().unwrap();
         let server = thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
-            let callback = |_: &tungstenite::handshake::server::Request, mut response: tungstenite::handshake::server::Response| {
-                response.headers_mut().insert("Sec-WebSocket-Protocol", "echo".parse().unwrap());
-                Ok(response)
-            };
+            let callback =
+                |_: &tungstenite::handshake::server::Request,
+                 mut response: tungstenite::handshake::server::Response| {
+                    response
+                        .headers_mut()
+                        .insert("Sec-WebSocket-Protocol", "echo".parse().unwrap());
+                    Ok(response)
+                };
             let mut ws = tungstenite::accept_hdr(stream, callback).unwrap();
             let mut code = None;
             loop {
                 match ws.read() {
-                    Ok(message @ (tungstenite::Message::Text(_) | tungstenite::Message::Binary(_))) => ws.send(message).unwrap(),
+                    Ok(
+                        message @ (tungstenite::Message::Text(_) | tungstenite::Message::Binary(_)),
+                    ) => ws.send(message).unwrap(),
                     // tungstenite queues its reply; reading on flushes it.
-                    Ok(tungstenite::Message::Close(frame)) => code = frame.map(|f| u16::from(f.code)),
+                    Ok(tungstenite::Message::Close(frame)) => {
+                        code = frame.map(|f| u16::from(f.code))
+                    }
                     Ok(_) => {}
                     Err(tungstenite::Error::ConnectionClosed) => return code,
                     Err(error) => panic!("tungstenite server: {error}"),
@@ -154,7 +164,10 @@ fn wscore_client_with_tungstenite_server() {
         for message in payloads() {
             client.conn.send(message).unwrap();
         }
-        client.conn.send(Message::ping(Bytes::from_static(b"are you there"))).unwrap();
+        client
+            .conn
+            .send(Message::ping(Bytes::from_static(b"are you there")))
+            .unwrap();
         client.flush();
         let mut got = Vec::new();
         let mut pong = None;
@@ -167,12 +180,19 @@ fn wscore_client_with_tungstenite_server() {
         assert_eq!(got, payloads().iter().map(as_event).collect::<Vec<_>>());
         assert_eq!(pong.as_deref(), Some(&b"are you there"[..]));
 
-        client.conn.close(client.now(), CloseCode::from(code), "bye").unwrap();
+        client
+            .conn
+            .close(client.now(), CloseCode::from(code), "bye")
+            .unwrap();
         client.flush();
         while client.next_event().is_some() {}
         assert_eq!(server.join().unwrap(), Some(code));
         match client.conn.state() {
-            State::Closed(Closed { code: c, clean: true, .. }) => assert_eq!(c.as_u16(), code),
+            State::Closed(Closed {
+                code: c,
+                clean: true,
+                ..
+            }) => assert_eq!(c.as_u16(), code),
             other => panic!("{other:?}"),
         }
     }
@@ -189,7 +209,10 @@ fn wscore_server(listener: TcpListener) -> Option<u16> {
         received.extend_from_slice(&chunk[..n]);
         if let Status::Complete(request) = handshake.receive(&received).unwrap() {
             let accepted = request.accept(&Accept::new()).unwrap();
-            break (accepted.response().to_vec(), received[accepted.header_len()..].to_vec());
+            break (
+                accepted.response().to_vec(),
+                received[accepted.header_len()..].to_vec(),
+            );
         }
     };
     stream.write_all(&response).unwrap();
@@ -218,7 +241,8 @@ fn tungstenite_client_with_wscore_server() {
         for message in payloads() {
             ws.send(as_tungstenite(&message)).unwrap();
         }
-        ws.send(tungstenite::Message::Ping(Bytes::from_static(b"ping?"))).unwrap();
+        ws.send(tungstenite::Message::Ping(Bytes::from_static(b"ping?")))
+            .unwrap();
         let mut got = Vec::new();
         let mut pong = None;
         while got.len() < payloads().len() || pong.is_none() {
@@ -227,10 +251,17 @@ fn tungstenite_client_with_wscore_server() {
                 message => got.push(message),
             }
         }
-        assert_eq!(got, payloads().iter().map(as_tungstenite).collect::<Vec<_>>());
+        assert_eq!(
+            got,
+            payloads().iter().map(as_tungstenite).collect::<Vec<_>>()
+        );
         assert_eq!(pong.as_deref(), Some(&b"ping?"[..]));
 
-        ws.close(Some(TCloseFrame { code: TCloseCode::from(code), reason: "bye".into() })).unwrap();
+        ws.close(Some(TCloseFrame {
+            code: TCloseCode::from(code),
+            reason: "bye".into(),
+        }))
+        .unwrap();
         loop {
             match ws.read() {
                 Ok(_) => {}
@@ -257,7 +288,12 @@ fn tungstenite_fragmented_messages_reach_wscore() {
         ("ε".as_bytes(), OpCode::Data(Data::Continue), true),
     ];
     for (payload, opcode, fin) in parts {
-        ws.write(tungstenite::Message::Frame(Frame::message(Bytes::copy_from_slice(payload), opcode, fin))).unwrap();
+        ws.write(tungstenite::Message::Frame(Frame::message(
+            Bytes::copy_from_slice(payload),
+            opcode,
+            fin,
+        )))
+        .unwrap();
     }
     ws.flush().unwrap();
     assert_eq!(ws.read().unwrap(), tungstenite::Message::text("κόσμε"));
