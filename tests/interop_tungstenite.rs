@@ -134,6 +134,8 @@ fn wscore_client_with_tungstenite_server() {
         let addr = listener.local_addr().unwrap();
         let server = thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
+            // The signature is tungstenite's callback trait, large error and all.
+            #[allow(clippy::result_large_err)]
             let callback =
                 |_: &tungstenite::handshake::server::Request,
                  mut response: tungstenite::handshake::server::Response| {
