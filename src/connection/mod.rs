@@ -256,7 +256,7 @@ impl Connection {
     /// Queues a message. Text and binary messages longer than
     /// [`Config::send_frame_size`] go out as several frames.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
-        if self.state != State::Open {
+        if !matches!(self.state, State::Open) {
             return Err(SendError::Closed);
         }
         match message {
@@ -283,8 +283,8 @@ impl Connection {
     /// call again; chunks may be gathered into one vectored write.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         let chunk = self.outgoing.pop();
-        if self.outgoing.is_empty() {
-            if let State::CloseReceived(frame) = &self.state {
+        if let State::CloseReceived(frame) = &self.state {
+            if self.outgoing.is_empty() {
                 // Our reply has been handed out: the handshake is complete.
                 let (code, reason) = match frame {
                     Some(frame) => (frame.code, String::from(frame.reason.as_str())),

@@ -5,14 +5,16 @@ use alloc::collections::VecDeque;
 use bytes::{Bytes, BytesMut};
 
 use super::error::SendError;
-use crate::frame::{FrameError, FrameHeader, Opcode};
+use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode};
 use crate::mask::apply_mask;
 use crate::random::Rng;
 use crate::Role;
 
-/// Headers (and short payloads) are written into one buffer and split off
-/// it. Once the chunks split from it have been written and dropped, the
-/// buffer is reused: encoding allocates nothing per message at steady state.
+/// Headers and short payloads are written into one buffer, where they
+/// accumulate until the application asks for bytes to write: many small
+/// messages leave as one chunk, one write. Once the chunks split from it have
+/// been written and dropped, the buffer is reused: encoding allocates
+/// nothing per message at steady state.
 const ARENA_SIZE: usize = 16 << 10;
 
 /// Server payloads up to this size are copied next to their header: one
@@ -28,7 +30,9 @@ pub(crate) struct Outgoing {
     rng: Box<dyn Rng + Send>,
     keys: [u8; KEY_BATCH],
     keys_used: usize,
+    /// Encoded bytes not yet handed out; they follow everything in `queue`.
     arena: BytesMut,
+    /// Chunks sealed off the arena, and large payloads sent without copying.
     queue: VecDeque<Bytes>,
     queued_bytes: usize,
     /// The answer to the latest ping, not yet handed out.
@@ -89,22 +93,20 @@ impl Outgoing {
         }
     }
 
-    /// The next chunk to write. A pending pong goes first: control frames
-    /// may be sent between the frames of a message.
+    /// The next chunk to write. A pending pong is encoded now, behind what
+    /// is already queued: until then a newer ping can still replace it.
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
         if let Some(pong) = self.pong.take() {
             self.queued_bytes -= pong.len();
             // A pong echoes a ping, which carried at most 125 bytes: only a
             // failing randomness source stops it, and then it is not sent.
-            if let Ok((head, rest)) = self.encode(true, Opcode::Pong, pong) {
-                self.queued_bytes += head.len() + rest.as_ref().map_or(0, Bytes::len);
-                if let Some(rest) = rest {
-                    self.queue.push_front(rest);
-                }
-                self.queue.push_front(head);
-            }
+            let _ = self.frame(true, Opcode::Pong, pong);
         }
-        let chunk = self.queue.pop_front()?;
+        let chunk = match self.queue.pop_front() {
+            Some(chunk) => chunk,
+            None if !self.arena.is_empty() => self.arena.split().freeze(),
+            None => return None,
+        };
         self.queued_bytes -= chunk.len();
         Some(chunk)
     }
@@ -115,27 +117,45 @@ impl Outgoing {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.pong.is_none()
+        self.queue.is_empty() && self.arena.is_empty() && self.pong.is_none()
     }
 
+    /// Encodes a frame at the end of the arena; a large payload goes into
+    /// the queue as it is, after the arena is sealed to keep the order.
     fn frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        let (head, rest) = self.encode(fin, opcode, payload)?;
-        self.push(head);
-        if let Some(rest) = rest {
-            self.push(rest);
+        let (header, key) = self.header(fin, opcode, payload.len())?;
+        self.queued_bytes += header.len() + payload.len();
+        match key {
+            None if payload.len() > INLINE_PAYLOAD => {
+                self.append(&header, &[], None);
+                self.seal();
+                self.queue.push_back(payload);
+            }
+            None => self.append(&header, &payload, None),
+            Some(key) => match payload.try_into_mut() {
+                // Owned by us alone: mask in place, no copy.
+                Ok(mut owned) if owned.len() > INLINE_PAYLOAD => {
+                    apply_mask(&mut owned, key, 0);
+                    self.append(&header, &[], None);
+                    self.seal();
+                    self.queue.push_back(owned.freeze());
+                }
+                Ok(owned) => self.append(&header, &owned, Some(key)),
+                // Shared with the caller: masking must not touch its bytes.
+                Err(shared) => self.append(&header, &shared, Some(key)),
+            },
         }
         Ok(())
     }
 
-    /// Encodes one frame as one chunk, or as the header and the payload when
-    /// the payload is large enough to be worth not copying.
-    fn encode(
+    /// The encoded header of a frame, and its mask key on the client side.
+    fn header(
         &mut self,
         fin: bool,
         opcode: Opcode,
-        payload: Bytes,
-    ) -> Result<(Bytes, Option<Bytes>), SendError> {
-        let mut header = FrameHeader::new(opcode, payload.len() as u64);
+        len: usize,
+    ) -> Result<(HeaderBytes, Option<[u8; 4]>), SendError> {
+        let mut header = FrameHeader::new(opcode, len as u64);
         header.fin = fin;
         if self.role == Role::Client {
             header.mask = Some(self.mask_key()?);
@@ -144,46 +164,30 @@ impl Outgoing {
             FrameError::ControlFrameTooLong { len, .. } => SendError::ControlTooLong(len as usize),
             // A fragmented control frame or a 2^63-byte payload cannot be
             // built through the public API.
-            _ => SendError::ControlTooLong(payload.len()),
+            _ => SendError::ControlTooLong(len),
         })?;
-        Ok(match header.mask {
-            None if payload.len() <= INLINE_PAYLOAD => {
-                (self.arena_chunk(&encoded, &payload, None), None)
-            }
-            None => (self.arena_chunk(&encoded, &[], None), Some(payload)),
-            Some(key) => match payload.try_into_mut() {
-                // Owned by us alone: mask in place, no copy.
-                Ok(mut owned) if owned.len() > INLINE_PAYLOAD => {
-                    apply_mask(&mut owned, key, 0);
-                    (self.arena_chunk(&encoded, &[], None), Some(owned.freeze()))
-                }
-                Ok(owned) => (self.arena_chunk(&encoded, &owned, Some(key)), None),
-                // Shared with the caller: masking must not touch its bytes.
-                Err(shared) => (self.arena_chunk(&encoded, &shared, Some(key)), None),
-            },
-        })
+        Ok((encoded, header.mask))
     }
 
-    /// Copies a header and a payload (masked with `key`) into the arena and
-    /// splits them off as one chunk.
-    fn arena_chunk(&mut self, header: &[u8], payload: &[u8], key: Option<[u8; 4]>) -> Bytes {
+    /// Appends a header and a payload (masked with `key`) to the arena.
+    fn append(&mut self, header: &[u8], payload: &[u8], key: Option<[u8; 4]>) {
         let len = header.len() + payload.len();
-        if self.arena.capacity() < len {
+        if self.arena.capacity() - self.arena.len() < len {
             self.arena.reserve(len.max(ARENA_SIZE));
         }
         self.arena.extend_from_slice(header);
+        let start = self.arena.len();
         self.arena.extend_from_slice(payload);
-        if let Some(key) = key {
-            if let Some(copied) = self.arena.get_mut(header.len()..) {
-                apply_mask(copied, key, 0);
-            }
+        if let (Some(key), Some(copied)) = (key, self.arena.get_mut(start..)) {
+            apply_mask(copied, key, 0);
         }
-        self.arena.split().freeze()
     }
 
-    fn push(&mut self, chunk: Bytes) {
-        self.queued_bytes += chunk.len();
-        self.queue.push_back(chunk);
+    /// Moves the arena's pending bytes into the queue as one chunk.
+    fn seal(&mut self) {
+        if !self.arena.is_empty() {
+            self.queue.push_back(self.arena.split().freeze());
+        }
     }
 
     fn mask_key(&mut self) -> Result<[u8; 4], SendError> {

@@ -1,0 +1,134 @@
+//! Encoding: messages through `send` until their bytes are ready to write,
+//! wscore against fastwebsockets writing into a sink that discards.
+//!
+//! - 10,000 × 16 B binary, server role (unmasked) and client role (masked);
+//! - 10 × 1 MiB binary, client role. Each iteration hands both libraries a
+//!   freshly owned buffer, prepared outside the timing. fastwebsockets runs
+//!   twice: given the buffer (`Payload::Owned`, masked in place) and given a
+//!   borrowed slice (`Payload::Borrowed`, as its examples do, which copies
+//!   before masking).
+//!
+//! `cargo bench --bench encode`
+
+mod common;
+
+use bytes::Bytes;
+use common::Replay;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use fastwebsockets::{Frame, Payload};
+use std::hint::black_box;
+use std::time::Duration;
+use wscore::connection::{Config, Connection, Message};
+use wscore::Role;
+
+fn wscore_send(conn: &mut Connection, message: Message) {
+    conn.send(message).unwrap();
+    while let Some(chunk) = conn.poll_transmit() {
+        black_box(chunk);
+    }
+}
+
+fn fws_role(role: Role) -> fastwebsockets::Role {
+    match role {
+        Role::Server => fastwebsockets::Role::Server,
+        Role::Client => fastwebsockets::Role::Client,
+    }
+}
+
+fn small_messages(c: &mut Criterion, role: Role) {
+    const COUNT: usize = 10_000;
+    let payload: &'static [u8] = b"sixteen bytes ok";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group(format!("encode/{role:?}-10000x16B").to_lowercase());
+    group.throughput(Throughput::Elements(COUNT as u64));
+    let mut conn = Connection::new(role, Config::new(), Duration::ZERO);
+    group.bench_function("wscore", |b| {
+        b.iter(|| {
+            for _ in 0..COUNT {
+                wscore_send(&mut conn, Message::Binary(Bytes::from_static(payload)));
+            }
+        })
+    });
+    let mut ws = fastwebsockets::WebSocket::after_handshake(Replay { input: &[] }, fws_role(role));
+    group.bench_function("fastwebsockets", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for _ in 0..COUNT {
+                    ws.write_frame(Frame::binary(Payload::Borrowed(payload)))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+fn large_client_messages(c: &mut Criterion) {
+    const COUNT: usize = 10;
+    const SIZE: usize = 1 << 20;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("encode/client-10x1MiB");
+    group.throughput(Throughput::Bytes((COUNT * SIZE) as u64));
+    let buffers = || vec![vec![0x5a_u8; SIZE]; COUNT];
+    let mut conn = Connection::new(Role::Client, Config::new(), Duration::ZERO);
+    group.bench_function("wscore", |b| {
+        b.iter_batched(
+            buffers,
+            |buffers| {
+                for buffer in buffers {
+                    wscore_send(&mut conn, Message::binary(buffer));
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let mut ws = fastwebsockets::WebSocket::after_handshake(
+        Replay { input: &[] },
+        fastwebsockets::Role::Client,
+    );
+    group.bench_function("fastwebsockets-owned", |b| {
+        b.iter_batched(
+            buffers,
+            |buffers| {
+                runtime.block_on(async {
+                    for buffer in buffers {
+                        ws.write_frame(Frame::binary(Payload::Owned(buffer)))
+                            .await
+                            .unwrap();
+                    }
+                })
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("fastwebsockets-borrowed", |b| {
+        b.iter_batched(
+            buffers,
+            |buffers| {
+                runtime.block_on(async {
+                    for buffer in &buffers {
+                        ws.write_frame(Frame::binary(Payload::Borrowed(buffer)))
+                            .await
+                            .unwrap();
+                    }
+                })
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    small_messages(c, Role::Server);
+    small_messages(c, Role::Client);
+    large_client_messages(c);
+}
+
+criterion_group!(benches, encode);
+criterion_main!(benches);
