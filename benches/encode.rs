@@ -21,7 +21,21 @@ use std::time::Duration;
 use wscore::connection::{Config, Connection, Message};
 use wscore::Role;
 
+/// Sends and writes the bytes out through the borrowed-slice path.
 fn wscore_send(conn: &mut Connection, message: Message) {
+    conn.send(message).unwrap();
+    loop {
+        let pending = black_box(conn.transmit_bytes());
+        if pending.is_empty() {
+            break;
+        }
+        let written = pending.len();
+        conn.advance_transmit(written);
+    }
+}
+
+/// Sends and takes the bytes as owned chunks.
+fn wscore_send_chunks(conn: &mut Connection, message: Message) {
     conn.send(message).unwrap();
     while let Some(chunk) = conn.poll_transmit() {
         black_box(chunk);
@@ -48,6 +62,13 @@ fn small_messages(c: &mut Criterion, role: Role) {
         b.iter(|| {
             for _ in 0..COUNT {
                 wscore_send(&mut conn, Message::Binary(Bytes::from_static(payload)));
+            }
+        })
+    });
+    group.bench_function("wscore-chunks", |b| {
+        b.iter(|| {
+            for _ in 0..COUNT {
+                wscore_send_chunks(&mut conn, Message::Binary(Bytes::from_static(payload)));
             }
         })
     });

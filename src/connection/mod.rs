@@ -283,9 +283,51 @@ impl Connection {
     /// call again; chunks may be gathered into one vectored write.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         let chunk = self.outgoing.pop();
+        self.after_transmit();
+        chunk
+    }
+
+    /// The next bytes to write, without taking them: write what the
+    /// transport accepts, then call [`advance_transmit`](Self::advance_transmit)
+    /// with that count. Empty when nothing is waiting. Cheaper than
+    /// [`poll_transmit`](Self::poll_transmit) for small messages: no chunk
+    /// changes hands.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wscore::connection::{Config, Connection, Message};
+    /// use wscore::Role;
+    ///
+    /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
+    /// conn.send(Message::text("hi"))?;
+    /// let mut socket = Vec::new(); // any transport
+    /// loop {
+    ///     let pending = conn.transmit_bytes();
+    ///     if pending.is_empty() {
+    ///         break;
+    ///     }
+    ///     socket.extend_from_slice(pending); // a real write may take fewer bytes
+    ///     let written = pending.len();
+    ///     conn.advance_transmit(written);
+    /// }
+    /// assert_eq!(socket, b"\x81\x02hi");
+    /// # Ok::<(), wscore::connection::SendError>(())
+    /// ```
+    pub fn transmit_bytes(&mut self) -> &[u8] {
+        self.outgoing.peek()
+    }
+
+    /// Marks `n` bytes from [`transmit_bytes`](Self::transmit_bytes) as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.outgoing.advance(n);
+        self.after_transmit();
+    }
+
+    /// Once our reply to the peer's close has been handed out, the close
+    /// handshake is complete.
+    fn after_transmit(&mut self) {
         if let State::CloseReceived(frame) = &self.state {
             if self.outgoing.is_empty() {
-                // Our reply has been handed out: the handshake is complete.
                 let (code, reason) = match frame {
                     Some(frame) => (frame.code, String::from(frame.reason.as_str())),
                     None => (CloseCode::NO_STATUS, String::new()),
@@ -299,7 +341,6 @@ impl Connection {
                 });
             }
         }
-        chunk
     }
 
     /// How many bytes are waiting to be written.

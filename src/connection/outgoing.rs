@@ -2,7 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::error::SendError;
 use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode};
@@ -96,12 +96,7 @@ impl Outgoing {
     /// The next chunk to write. A pending pong is encoded now, behind what
     /// is already queued: until then a newer ping can still replace it.
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
-        if let Some(pong) = self.pong.take() {
-            self.queued_bytes -= pong.len();
-            // A pong echoes a ping, which carried at most 125 bytes: only a
-            // failing randomness source stops it, and then it is not sent.
-            let _ = self.frame(true, Opcode::Pong, pong);
-        }
+        self.encode_pong();
         let chunk = match self.queue.pop_front() {
             Some(chunk) => chunk,
             None if !self.arena.is_empty() => self.arena.split().freeze(),
@@ -109,6 +104,43 @@ impl Outgoing {
         };
         self.queued_bytes -= chunk.len();
         Some(chunk)
+    }
+
+    /// The next bytes to write, left in place.
+    pub(crate) fn peek(&mut self) -> &[u8] {
+        self.encode_pong();
+        match self.queue.front() {
+            Some(chunk) => chunk,
+            None => &self.arena,
+        }
+    }
+
+    fn encode_pong(&mut self) {
+        if let Some(pong) = self.pong.take() {
+            self.queued_bytes -= pong.len();
+            // A pong echoes a ping, which carried at most 125 bytes: only a
+            // failing randomness source stops it, and then it is not sent.
+            let _ = self.frame(true, Opcode::Pong, pong);
+        }
+    }
+
+    /// Marks `n` bytes of [`peek`](Self::peek)'s slice as written.
+    pub(crate) fn advance(&mut self, n: usize) {
+        match self.queue.front_mut() {
+            Some(chunk) => {
+                let n = n.min(chunk.len());
+                chunk.advance(n);
+                self.queued_bytes -= n;
+                if chunk.is_empty() {
+                    self.queue.pop_front();
+                }
+            }
+            None => {
+                let n = n.min(self.arena.len());
+                self.arena.advance(n);
+                self.queued_bytes -= n;
+            }
+        }
     }
 
     /// Bytes waiting to be written.
