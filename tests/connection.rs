@@ -432,23 +432,23 @@ fn closed_clean(conn: &Connection) -> bool {
 }
 
 #[test]
-fn only_the_latest_ping_is_answered() {
+fn every_ping_is_answered_and_a_flood_is_bounded() {
     for role in ROLES {
         let mut conn = Connection::new(role, Config::new(), T0);
         let mut bytes = frame(role, true, Opcode::Ping, b"1");
         bytes.extend(frame(role, true, Opcode::Ping, b"2"));
         feed(&mut conn, &bytes).unwrap();
-        conn.send(Message::text("queued before the pong went out"))
+        conn.send(Message::text("queued before the pongs went out"))
             .unwrap();
         let written = frames_written(role, &transmitted(&mut conn));
-        // The answer is encoded when bytes are taken, behind what was queued.
         assert_eq!(written[0].0, Opcode::Text);
         assert_eq!(
-            written[1],
-            (Opcode::Pong, true, b"2".to_vec()),
-            "only the latest ping is answered"
+            &written[1..],
+            [
+                (Opcode::Pong, true, b"1".to_vec()),
+                (Opcode::Pong, true, b"2".to_vec())
+            ]
         );
-        assert_eq!(written.len(), 2);
         assert_eq!(
             events(&mut conn),
             [
@@ -456,6 +456,17 @@ fn only_the_latest_ping_is_answered() {
                 Event::Ping(Bytes::from_static(b"2"))
             ]
         );
+
+        // 100 pings from a peer that does not read: at most 32 answers wait,
+        // the last of them for the newest ping.
+        let flood: Vec<u8> = (0..100u8)
+            .flat_map(|i| frame(role, true, Opcode::Ping, &[i]))
+            .collect();
+        feed(&mut conn, &flood).unwrap();
+        let pongs = frames_written(role, &transmitted(&mut conn));
+        assert_eq!(pongs.len(), 32);
+        assert_eq!(pongs[0].2, [0]);
+        assert_eq!(pongs[31].2, [99]);
     }
 }
 

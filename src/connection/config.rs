@@ -89,8 +89,9 @@ impl Config {
         self
     }
 
-    /// Whether pings are answered automatically. When several arrive before
-    /// the answer is written, only the latest is answered (RFC 6455 §5.5.3).
+    /// Whether pings are answered automatically. Each ping is answered; if
+    /// more than 32 answers wait to be written, the newest replaces the last
+    /// waiting one (answering the latest is enough, RFC 6455 §5.5.3).
     pub const fn auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
         self

@@ -157,6 +157,8 @@ pub struct Connection {
     last_heard: Duration,
     last_ping: Duration,
     close_deadline: Option<Duration>,
+    /// A violation found behind events the application has not taken yet.
+    pending_error: Option<ProtocolError>,
 }
 
 impl Connection {
@@ -184,6 +186,7 @@ impl Connection {
             last_heard: now,
             last_ping: now,
             close_deadline: None,
+            pending_error: None,
         }
     }
 
@@ -207,19 +210,25 @@ impl Connection {
     /// front of `buf` without copying; an incomplete frame stays in it for
     /// the next call, with more bytes appended.
     ///
-    /// On a protocol violation the connection queues the close frame, moves
-    /// to [`State::Closed`] and returns the error. Events that came before
-    /// the violation are still in [`poll_event`](Self::poll_event).
+    /// On a protocol violation it returns the error and reads no further.
+    /// The messages that came before the violation are still delivered by
+    /// [`poll_event`](Self::poll_event), and may still be answered: the
+    /// connection fails (queues the close frame and moves to
+    /// [`State::Closed`]) once they have been taken.
     pub fn receive(&mut self, now: Duration, buf: &mut BytesMut) -> Result<(), ProtocolError> {
         if !buf.is_empty() {
             self.last_heard = now;
         }
-        while self.accepts_input() {
+        while self.accepts_input() && self.pending_error.is_none() {
             match self.read_frame(buf) {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(error) => {
-                    self.fail(error);
+                    if self.events.is_empty() {
+                        self.fail(error);
+                    } else {
+                        self.pending_error = Some(error);
+                    }
                     buf.clear();
                     return Err(error);
                 }
@@ -250,7 +259,13 @@ impl Connection {
 
     /// The next event, in the order the peer caused them.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() {
+            if let Some(error) = self.pending_error.take() {
+                self.fail(error);
+            }
+        }
+        event
     }
 
     /// Queues a message. Text and binary messages longer than
@@ -526,7 +541,7 @@ impl Connection {
         match header.opcode {
             Opcode::Ping => {
                 if self.config.auto_pong && self.state == State::Open {
-                    self.outgoing.set_pong(payload.clone());
+                    self.outgoing.pong(payload.clone());
                 }
                 self.events.push_back(Event::Ping(payload));
             }

@@ -21,6 +21,11 @@ const ARENA_SIZE: usize = 16 << 10;
 /// chunk to write is cheaper than two for short messages.
 const INLINE_PAYLOAD: usize = 256;
 
+/// At most this many pongs wait to be encoded. Beyond that the newest
+/// replaces the last one: answering the latest ping is enough (RFC 6455
+/// §5.5.3), and a peer that pings without reading cannot grow the queue.
+const MAX_PENDING_PONGS: usize = 32;
+
 /// Mask keys are drawn from the randomness source in batches: one call per
 /// 64 frames instead of one system call per frame.
 const KEY_BATCH: usize = 256;
@@ -35,8 +40,8 @@ pub(crate) struct Outgoing {
     /// Chunks sealed off the arena, and large payloads sent without copying.
     queue: VecDeque<Bytes>,
     queued_bytes: usize,
-    /// The answer to the latest ping, not yet handed out.
-    pong: Option<Bytes>,
+    /// Answers to pings, not yet encoded.
+    pongs: VecDeque<Bytes>,
     frame_size: usize,
 }
 
@@ -50,7 +55,7 @@ impl Outgoing {
             arena: BytesMut::new(),
             queue: VecDeque::new(),
             queued_bytes: 0,
-            pong: None,
+            pongs: VecDeque::new(),
             frame_size,
         }
     }
@@ -76,25 +81,26 @@ impl Outgoing {
         self.frame(true, opcode, payload)
     }
 
-    /// Sets the automatic answer to a ping, replacing an unsent earlier one.
-    pub(crate) fn set_pong(&mut self, payload: Bytes) {
-        if let Some(old) = self.pong.replace(payload) {
-            self.queued_bytes -= old.len();
+    /// Queues the automatic answer to a ping.
+    pub(crate) fn pong(&mut self, payload: Bytes) {
+        self.queued_bytes += payload.len();
+        if self.pongs.len() >= MAX_PENDING_PONGS {
+            if let Some(replaced) = self.pongs.pop_back() {
+                self.queued_bytes -= replaced.len();
+            }
         }
-        if let Some(new) = &self.pong {
-            self.queued_bytes += new.len();
-        }
+        self.pongs.push_back(payload);
     }
 
-    /// Drops an unsent automatic pong: nothing may follow our close frame.
+    /// Drops unsent automatic pongs: nothing may follow our close frame.
     pub(crate) fn cancel_pong(&mut self) {
-        if let Some(old) = self.pong.take() {
-            self.queued_bytes -= old.len();
+        for pong in self.pongs.drain(..) {
+            self.queued_bytes -= pong.len();
         }
     }
 
-    /// The next chunk to write. A pending pong is encoded now, behind what
-    /// is already queued: until then a newer ping can still replace it.
+    /// The next chunk to write. Pending pongs are encoded now, behind what
+    /// is already queued.
     pub(crate) fn pop(&mut self) -> Option<Bytes> {
         self.encode_pong();
         let chunk = match self.queue.pop_front() {
@@ -116,7 +122,7 @@ impl Outgoing {
     }
 
     fn encode_pong(&mut self) {
-        if let Some(pong) = self.pong.take() {
+        while let Some(pong) = self.pongs.pop_front() {
             self.queued_bytes -= pong.len();
             // A pong echoes a ping, which carried at most 125 bytes: only a
             // failing randomness source stops it, and then it is not sent.
@@ -149,7 +155,7 @@ impl Outgoing {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.arena.is_empty() && self.pong.is_none()
+        self.queue.is_empty() && self.arena.is_empty() && self.pongs.is_empty()
     }
 
     /// Encodes a frame at the end of the arena; a large payload goes into

@@ -30,7 +30,9 @@ use super::{
     accept_key, base64_encode, header_slots, HeaderBlock, HttpError, Limits, Parsed, Status,
     VERSION,
 };
+use crate::connection::{Config, Connection};
 use crate::random::{Rng, RngUnavailable};
+use core::time::Duration;
 
 /// What to ask the server for: where to connect and what to offer.
 #[derive(Clone, Debug)]
@@ -404,6 +406,18 @@ impl<'b> Response<'b> {
     /// the server's first frames and belong to the connection.
     pub fn header_len(&self) -> usize {
         self.parsed.len()
+    }
+
+    /// The client-side connection this response opens, masking with keys
+    /// from `rng`. Feed it the bytes after [`header_len`](Self::header_len)
+    /// first: they are the server's first frames.
+    pub fn into_connection(
+        self,
+        config: Config,
+        now: Duration,
+        rng: Box<dyn Rng + Send>,
+    ) -> Connection {
+        Connection::with_rng(crate::Role::Client, config, now, rng)
     }
 }
 

@@ -100,12 +100,12 @@ impl HttpWriter {
         self.buf
     }
 
-    /// Ends the head with a one-line plain-text body.
-    pub(crate) fn finish_with_body(mut self, text: &str) -> Vec<u8> {
-        let body_len = text.len() + 1;
-        self.buf
-            .extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
-        self.buf.extend_from_slice(body_len.to_string().as_bytes());
+    /// Ends the head with a body (a newline is added).
+    pub(crate) fn finish_with_body(mut self, content_type: &str, text: &str) -> Vec<u8> {
+        self.buf.extend_from_slice(b"Content-Type: ");
+        self.buf.extend_from_slice(content_type.as_bytes());
+        self.buf.extend_from_slice(b"\r\nContent-Length: ");
+        push_decimal(&mut self.buf, text.len() as u64 + 1);
         self.buf.extend_from_slice(b"\r\n\r\n");
         self.buf.extend_from_slice(text.as_bytes());
         self.buf.push(b'\n');

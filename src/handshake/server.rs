@@ -419,6 +419,30 @@ mod building {
         pub fn header_len(&self) -> usize {
             self.header_len
         }
+
+        /// The response to write and the server-side connection it opens.
+        /// Feed the connection the bytes after [`header_len`](Self::header_len)
+        /// first: they arrived early and are its first frames.
+        pub fn into_connection(
+            self,
+            config: crate::connection::Config,
+            now: core::time::Duration,
+        ) -> (Vec<u8>, crate::connection::Connection) {
+            // A server never masks, so it never draws randomness.
+            let rng = alloc::boxed::Box::new(NoRandomness);
+            let connection =
+                crate::connection::Connection::with_rng(crate::Role::Server, config, now, rng);
+            (self.response, connection)
+        }
+    }
+
+    /// The randomness of a server connection, which never asks for any.
+    struct NoRandomness;
+
+    impl crate::random::Rng for NoRandomness {
+        fn fill(&mut self, _: &mut [u8]) -> Result<(), crate::random::RngUnavailable> {
+            Err(crate::random::RngUnavailable)
+        }
     }
 
     /// Why a request could not be accepted as asked.
@@ -537,6 +561,7 @@ mod building {
         status: u16,
         headers: Vec<(String, String)>,
         body: String,
+        content_type: &'static str,
     }
 
     impl Reject {
@@ -546,7 +571,23 @@ mod building {
                 status,
                 headers: Vec::new(),
                 body: String::new(),
+                content_type: "text/plain; charset=utf-8",
             }
+        }
+
+        /// A `200 OK` page: a server can answer plain HTTP requests on the
+        /// same port as its WebSocket endpoint.
+        ///
+        /// ```
+        /// use wscore::handshake::server::Reject;
+        ///
+        /// let page = Reject::html("<h1>hello</h1>").to_bytes();
+        /// assert!(page.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        /// ```
+        pub fn html(page: &str) -> Self {
+            let mut reject = Self::new(200).body(page);
+            reject.content_type = "text/html; charset=utf-8";
+            reject
         }
 
         /// Adds a header. Headers with invalid names or values (which could
@@ -575,7 +616,7 @@ mod building {
                 let _ = http.header(name, value);
             }
             let _ = http.header("Connection", "close");
-            http.finish_with_body(&self.body)
+            http.finish_with_body(self.content_type, &self.body)
         }
     }
 
