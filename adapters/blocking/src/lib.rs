@@ -103,12 +103,7 @@ impl<S: Read + Write> WebSocket<S> {
             let leftover = BytesMut::from(&received[accepted.header_len()..]);
             let (response, conn) = accepted.into_connection(config, start.elapsed());
             stream.write_all(&response)?;
-            return Ok(Self {
-                stream,
-                conn,
-                buf: leftover,
-                start,
-            });
+            return Ok(Self::open(stream, conn, leftover, start));
         }
     }
 
@@ -131,15 +126,24 @@ impl<S: Read + Write> WebSocket<S> {
                 Ok(Status::Complete(response)) => {
                     let leftover = BytesMut::from(&received[response.header_len()..]);
                     let conn = response.into_connection(config, start.elapsed(), Box::new(OsRng));
-                    return Ok(Self {
-                        stream,
-                        conn,
-                        buf: leftover,
-                        start,
-                    });
+                    return Ok(Self::open(stream, conn, leftover, start));
                 }
                 Err(error) => return Err(Error::Refused(error)),
             }
+        }
+    }
+
+    /// The connection after a handshake. Bytes that came with the end of
+    /// the handshake are the peer's first frames: they are read now, since
+    /// the peer may send nothing more.
+    fn open(stream: S, mut conn: Connection, mut leftover: BytesMut, start: Instant) -> Self {
+        // A violation is reported by `read` once the close frame is out.
+        let _ = conn.receive(start.elapsed(), &mut leftover);
+        Self {
+            stream,
+            conn,
+            buf: leftover,
+            start,
         }
     }
 
