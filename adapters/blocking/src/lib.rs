@@ -22,7 +22,9 @@
 //! ```
 //!
 //! Timers (keepalive, idle and close timeouts) run when a read returns: set a
-//! read timeout on the socket to wake up for them.
+//! read timeout on the socket to wake up for them. A read that times out
+//! runs the timers and returns the timeout error; call `read` again to keep
+//! waiting.
 
 use std::fmt;
 use std::io::{self, Read, Write};

@@ -1,0 +1,138 @@
+//! A command-line WebSocket client: sends each message (or each line of
+//! standard input), prints what comes back.
+//!
+//! ```text
+//! cargo run --release --example client -- ws://127.0.0.1:9001/ hello world
+//! echo hi | cargo run --release --example client -- ws://127.0.0.1:9001/ --timeout 5
+//! ```
+//!
+//! On failure it exits with status 1 and one line on standard error that
+//! names the cause: the status the server answered instead of upgrading, a
+//! wrong `Sec-WebSocket-Accept`, a refused connection, a protocol error by
+//! the server (after sending it the close frame), or the timeout.
+
+use std::io::{self, BufRead};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use wscore::close::CloseCode;
+use wscore::connection::{Event, Message};
+use wscore_blocking::{Error, WebSocket};
+
+struct Args {
+    url: String,
+    messages: Vec<String>,
+    timeout: Duration,
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(usage) => {
+            eprintln!("client: {usage}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(message) = run(&args) {
+        eprintln!("client: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn parse_args() -> Result<Args, String> {
+    const USAGE: &str = "usage: client ws://HOST:PORT/PATH [--timeout SECS] [MESSAGE ...]";
+    let mut url = None;
+    let mut messages = Vec::new();
+    let mut timeout = Duration::from_secs(10);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--timeout" => {
+                let secs: f64 = args.next().and_then(|s| s.parse().ok()).ok_or(USAGE)?;
+                timeout = Duration::try_from_secs_f64(secs).map_err(|_| USAGE)?;
+            }
+            _ if url.is_none() => url = Some(arg),
+            _ => messages.push(arg),
+        }
+    }
+    Ok(Args {
+        url: url.ok_or(USAGE)?,
+        messages,
+        timeout,
+    })
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let mut ws = WebSocket::connect(&args.url, args.timeout)
+        .map_err(|error| describe(&args.url, args.timeout, &error))?;
+    ws.get_ref()
+        .set_read_timeout(Some(args.timeout))
+        .map_err(|e| e.to_string())?;
+    let from_stdin;
+    let messages: Box<dyn Iterator<Item = String>> = if args.messages.is_empty() {
+        from_stdin = io::stdin().lock().lines().map_while(Result::ok);
+        Box::new(from_stdin)
+    } else {
+        Box::new(args.messages.iter().cloned())
+    };
+    for message in messages {
+        ws.send(Message::text(message)).map_err(|e| e.to_string())?;
+        print_reply(&mut ws, args.timeout)?;
+    }
+    ws.close(CloseCode::NORMAL, "").map_err(|e| e.to_string())?;
+    loop {
+        match ws.read() {
+            Ok(_) => {}
+            Err(Error::Closed(_)) => return Ok(()),
+            Err(error) => return Err(describe(&args.url, args.timeout, &error)),
+        }
+    }
+}
+
+/// Reads until one message comes back, and prints it.
+fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<(), String> {
+    loop {
+        match ws.read() {
+            Ok(Event::Text(text)) => return Ok(println!("{text}")),
+            Ok(Event::Binary(data)) => {
+                return Ok(println!(
+                    "<{} bytes: {:02x?}>",
+                    data.len(),
+                    &data[..data.len().min(32)]
+                ))
+            }
+            Ok(_) => {}
+            Err(Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(format!("no reply within {} s", timeout.as_secs_f64()));
+            }
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+}
+
+/// One line that names the cause.
+fn describe(url: &str, timeout: Duration, error: &Error) -> String {
+    match error {
+        Error::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            format!("cannot connect to {url}: connection refused (is the server running, on that port?)")
+        }
+        Error::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            format!(
+                "timed out after {} s connecting to {url}",
+                timeout.as_secs_f64()
+            )
+        }
+        Error::Io(e) => format!("cannot connect to {url}: {e}"),
+        other => other.to_string(),
+    }
+}
