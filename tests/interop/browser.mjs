@@ -1,0 +1,27 @@
+// Headless Chromium loads the echo server's page with #selftest and waits
+// for the page to report that text, binary and 1 MiB messages came back and
+// the connection closed cleanly.
+//
+// Usage: node browser.mjs http://127.0.0.1:PORT/
+import { chromium } from "playwright-core";
+
+const url = process.argv[2];
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage();
+  await page.goto(url + "#selftest");
+  const log = page.locator("#log");
+  await log.getByText(/selftest: (ok|failed)/).waitFor({ timeout: 20000 });
+  const text = await log.innerText();
+  if (!text.includes("selftest: ok")) {
+    console.error("chromium: " + text.split("\n").filter((l) => l.includes("selftest")).join("; "));
+    process.exit(1);
+  }
+  console.log("headless chromium page: ok");
+} finally {
+  await browser.close();
+}

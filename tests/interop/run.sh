@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Real clients and servers we did not write, against wscore's examples:
+# Python's websockets and Node's ws clients and headless Chromium against
+# echo_server, and the client example against a websockets server.
+# Installs what it needs (pip, npm, apt).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+venv=target/interop-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==16.0"
+npm install --silent --no-audit --no-fund --prefix "$root/target/interop-node" "ws@8.18.3" "playwright-core@1.64.1" >/dev/null
+if ! command -v chromium >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+export NODE_PATH="$root/target/interop-node/node_modules"
+
+cargo build --release --quiet --example echo_server --example client
+port=9201
+./target/release/examples/echo_server --addr "127.0.0.1:$port" > target/interop-echo.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+
+"$venv/bin/python" "$here/python_client.py" "ws://127.0.0.1:$port/"
+# Node resolves imports next to the script: run copies inside the install.
+cp "$here/node_client.mjs" "$here/browser.mjs" "$root/target/interop-node/"
+node "$root/target/interop-node/node_client.mjs" "ws://127.0.0.1:$port/"
+node "$root/target/interop-node/browser.mjs" "http://127.0.0.1:$port/"
+
+# Its log also gets the port probe below, which is not a WebSocket.
+"$venv/bin/python" "$here/python_server.py" 9202 > target/interop-python-server.log 2>&1 &
+python_server=$!
+trap 'kill "$server" "$python_server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9202) 2>/dev/null && break; sleep 0.1; done
+reply=$(./target/release/examples/client ws://127.0.0.1:9202/ "hello python server")
+[ "$reply" = "hello python server" ] || { echo "client example: got '$reply'"; exit 1; }
+echo "client example against python websockets server: ok"
