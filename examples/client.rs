@@ -93,13 +93,17 @@ fn run(args: &Args) -> Result<(), String> {
 fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<(), String> {
     loop {
         match ws.read() {
-            Ok(Event::Text(text)) => return Ok(println!("{text}")),
+            Ok(Event::Text(text)) => {
+                println!("{text}");
+                return Ok(());
+            }
             Ok(Event::Binary(data)) => {
-                return Ok(println!(
+                println!(
                     "<{} bytes: {:02x?}>",
                     data.len(),
                     &data[..data.len().min(32)]
-                ))
+                );
+                return Ok(());
             }
             Ok(_) => {}
             Err(Error::Io(e))

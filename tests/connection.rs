@@ -11,26 +11,13 @@ use wscore::frame::{FrameError, FrameHeader, Opcode};
 use wscore::mask::apply_mask;
 use wscore::Role;
 
+mod common;
+use common::frame;
+
 const T0: Duration = Duration::ZERO;
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
-}
-
-/// A frame as the peer of `receiver` sends it (masked towards a server).
-fn frame(receiver: Role, fin: bool, opcode: Opcode, payload: &[u8]) -> Vec<u8> {
-    let mut header = FrameHeader::new(opcode, payload.len() as u64);
-    header.fin = fin;
-    if receiver == Role::Server {
-        header.mask = Some([0x11, 0x22, 0x33, 0x44]);
-    }
-    let mut bytes = header.encode().unwrap().to_vec();
-    let start = bytes.len();
-    bytes.extend_from_slice(payload);
-    if let Some(key) = header.mask {
-        apply_mask(&mut bytes[start..], key, 0);
-    }
-    bytes
 }
 
 fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {

@@ -8,23 +8,8 @@ use wscore::frame::{
 use wscore::mask::apply_mask;
 use wscore::Role;
 
-const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-
-/// A frame as the peer of `receiver` would send it: masked towards a server.
-fn frame_for(receiver: Role, fin: bool, opcode: Opcode, payload: &[u8]) -> Vec<u8> {
-    let mut header = FrameHeader::new(opcode, payload.len() as u64);
-    header.fin = fin;
-    if receiver == Role::Server {
-        header.mask = Some(KEY);
-    }
-    let mut bytes = header.encode().unwrap().to_vec();
-    let start = bytes.len();
-    bytes.extend_from_slice(payload);
-    if let Some(key) = header.mask {
-        apply_mask(&mut bytes[start..], key, 0);
-    }
-    bytes
-}
+mod common;
+use common::{frame as frame_for, KEY};
 
 /// Raw header bytes, masked with `KEY` towards a server.
 fn raw_for(receiver: Role, b0: u8, b1_len: u8, extended_len: &[u8]) -> Vec<u8> {
