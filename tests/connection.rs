@@ -7,8 +7,7 @@ use wscore::close::CloseCode;
 use wscore::connection::{
     Closed, Config, Connection, Event, Initiator, Message, ProtocolError, SendError, State,
 };
-use wscore::frame::{FrameError, FrameHeader, Opcode};
-use wscore::mask::apply_mask;
+use wscore::frame::{FrameError, Opcode};
 use wscore::Role;
 
 mod common;

@@ -5,7 +5,6 @@ use wscore::close::CloseCode;
 use wscore::frame::{
     FrameDecoder, FrameError, FrameHeader, FrameRules, HeaderStatus, Item, Opcode, Rsv,
 };
-use wscore::mask::apply_mask;
 use wscore::Role;
 
 mod common;
