@@ -31,15 +31,13 @@ pub fn run(role: Role, data: &[u8]) {
     };
     while let Some((&op, rest)) = data.split_first() {
         data = rest;
+        let mut failed = false;
         let arg = usize::from(data.first().copied().unwrap_or(0));
         match op % 10 {
             0..=3 => {
                 let bytes = take(&mut data, arg * 4 + 1);
                 buf.extend_from_slice(&bytes);
-                let result = conn.receive(now, &mut buf);
-                if result.is_err() {
-                    assert!(matches!(conn.state(), State::Closed(_)), "an error closes");
-                }
+                failed = conn.receive(now, &mut buf).is_err();
                 // Only the incomplete frame stays buffered, and it is bounded
                 // by the frame limit checked on its header.
                 assert!(buf.len() <= 14 + MAX_FRAME as usize, "buffered {}", buf.len());
@@ -78,6 +76,8 @@ pub fn run(role: Role, data: &[u8]) {
             };
             assert!(len <= MAX_MESSAGE, "an event of {len} bytes");
         }
+        // A violation closes the connection once the events before it are taken.
+        assert!(!failed || matches!(conn.state(), State::Closed(_)), "an error closes");
         if let Some(deadline) = conn.poll_timeout() {
             assert!(deadline >= Duration::ZERO);
         }
