@@ -623,3 +623,36 @@ fn errors_name_the_rule() {
         "cannot send: the connection is closing or closed"
     );
 }
+
+#[test]
+fn vectored_view_and_partial_writes_across_chunks() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    conn.send(Message::text("small")).unwrap();
+    conn.send(Message::binary(vec![9; 1000])).unwrap(); // large: its own chunk
+    conn.send(Message::text("after")).unwrap();
+    let expected: Vec<u8> = conn.transmit_chunks().flatten().copied().collect();
+    assert!(
+        conn.transmit_chunks().count() >= 3,
+        "header+small, payload, then the rest"
+    );
+    // Write it out in odd-sized pieces that end inside chunks.
+    let mut written = Vec::new();
+    while conn.buffered_amount() > 0 {
+        let piece: Vec<u8> = conn
+            .transmit_chunks()
+            .flatten()
+            .copied()
+            .take(333)
+            .collect();
+        written.extend_from_slice(&piece);
+        conn.advance_transmit(piece.len());
+    }
+    assert_eq!(written, expected);
+    assert_eq!(
+        frames_written(Role::Server, &written)
+            .iter()
+            .map(|f| f.2.len())
+            .collect::<Vec<_>>(),
+        [5, 1000, 5]
+    );
+}

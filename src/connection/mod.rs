@@ -332,7 +332,15 @@ impl Connection {
         self.outgoing.peek()
     }
 
-    /// Marks `n` bytes from [`transmit_bytes`](Self::transmit_bytes) as written.
+    /// Every chunk waiting to be written, in order, without taking them: for
+    /// a vectored write. Then [`advance_transmit`](Self::advance_transmit)
+    /// by the number of bytes written, which may end inside a chunk.
+    pub fn transmit_chunks(&mut self) -> impl Iterator<Item = &[u8]> {
+        self.outgoing.chunks()
+    }
+
+    /// Marks `n` bytes from [`transmit_bytes`](Self::transmit_bytes) or
+    /// [`transmit_chunks`](Self::transmit_chunks) as written.
     pub fn advance_transmit(&mut self, n: usize) {
         self.outgoing.advance(n);
         self.after_transmit();

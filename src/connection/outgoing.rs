@@ -130,21 +130,29 @@ impl Outgoing {
         }
     }
 
-    /// Marks `n` bytes of [`peek`](Self::peek)'s slice as written.
-    pub(crate) fn advance(&mut self, n: usize) {
-        match self.queue.front_mut() {
-            Some(chunk) => {
-                let n = n.min(chunk.len());
-                chunk.advance(n);
-                self.queued_bytes -= n;
-                if chunk.is_empty() {
-                    self.queue.pop_front();
-                }
-            }
-            None => {
-                let n = n.min(self.arena.len());
-                self.arena.advance(n);
-                self.queued_bytes -= n;
+    /// Every chunk waiting to be written, in order, left in place.
+    pub(crate) fn chunks(&mut self) -> impl Iterator<Item = &[u8]> {
+        self.encode_pong();
+        let arena = Some(&self.arena[..]).filter(|arena| !arena.is_empty());
+        self.queue.iter().map(|chunk| &chunk[..]).chain(arena)
+    }
+
+    /// Marks the first `n` bytes waiting to be written as written, across
+    /// chunk boundaries.
+    pub(crate) fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(chunk) = self.queue.front_mut() else {
+                let taken = n.min(self.arena.len());
+                self.arena.advance(taken);
+                self.queued_bytes -= taken;
+                return;
+            };
+            let taken = n.min(chunk.len());
+            chunk.advance(taken);
+            self.queued_bytes -= taken;
+            n -= taken;
+            if chunk.is_empty() {
+                self.queue.pop_front();
             }
         }
     }

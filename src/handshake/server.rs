@@ -30,7 +30,7 @@ use super::header_list::{is_token, Extension};
 use super::{header_slots, is_valid_key, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION};
 
 #[cfg(feature = "alloc")]
-pub use self::building::{Accept, AcceptError, Accepted, Reject};
+pub use self::building::{Accept, AcceptError, Accepted, Decision, Reject};
 
 /// Reads a client's opening handshake, in as many reads as it takes.
 ///
@@ -388,6 +388,15 @@ mod building {
             self.headers.push((name, value));
             self
         }
+    }
+
+    /// What an application decides about a request, for adapters that ask it.
+    #[derive(Clone, Debug)]
+    pub enum Decision<'a> {
+        /// Upgrade, with these options.
+        Accept(Accept<'a>),
+        /// Answer with this HTTP response and close: a page, an error, a redirect.
+        Respond(Reject),
     }
 
     /// An accepted handshake: the response to send and what was agreed.

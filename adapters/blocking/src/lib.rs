@@ -38,7 +38,7 @@ use wscore::connection::{
 };
 use wscore::handshake::client::{ClientRequest, ResponseError};
 use wscore::handshake::server::ServerHandshake;
-pub use wscore::handshake::server::{Accept, Reject, Request};
+pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
 use wscore::handshake::{HttpError, Limits, Status};
 use wscore::random::OsRng;
 
@@ -51,14 +51,6 @@ pub struct WebSocket<S> {
     conn: Connection,
     buf: BytesMut,
     start: Instant,
-}
-
-/// What the application decides about a request.
-pub enum Decision<'a> {
-    /// Upgrade, with these options.
-    Accept(Accept<'a>),
-    /// Answer with this HTTP response and close (a page, an error, a redirect).
-    Respond(Reject),
 }
 
 impl<S: Read + Write> WebSocket<S> {

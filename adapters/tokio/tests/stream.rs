@@ -1,0 +1,162 @@
+//! wscore-tokio over loopback TCP: messages both ways, ping/pong and close,
+//! a client we did not write, cancel-safe reads, split halves, keepalive.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use wscore::connection::{Config, Message};
+use wscore_tokio::{Accept, Decision, WebSocketStream};
+
+async fn listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+/// Echoes every text and binary message until the stream ends.
+async fn echo(mut ws: WebSocketStream<TcpStream>) {
+    while let Some(message) = ws.next().await {
+        match message {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                ws.send(message).await.unwrap()
+            }
+            Ok(_) => {}
+            Err(error) => panic!("echo server: {error}"),
+        }
+    }
+}
+
+async fn echo_server(listener: TcpListener) {
+    let (stream, _) = listener.accept().await.unwrap();
+    echo(wscore_tokio::accept(stream).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn messages_pings_and_a_clean_close() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(echo_server(listener));
+    let mut ws = wscore_tokio::connect(&url).await.unwrap();
+    let big = Bytes::from(vec![7u8; 1 << 20]);
+    for message in [
+        Message::text("hello"),
+        Message::binary(big.clone()),
+        Message::text(""),
+    ] {
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), message);
+    }
+    ws.send(Message::ping(Bytes::from_static(b"tokio")))
+        .await
+        .unwrap();
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        Message::pong(Bytes::from_static(b"tokio"))
+    );
+    ws.close().await.unwrap();
+    assert!(
+        ws.next().await.is_none(),
+        "the stream ends after a clean close"
+    );
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn tungstenite_client_against_the_tokio_server() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(echo_server(listener));
+    tokio::task::spawn_blocking(move || {
+        let (mut ws, _) = tungstenite::connect(url).unwrap();
+        ws.send(tungstenite::Message::text("from tungstenite"))
+            .unwrap();
+        assert_eq!(
+            ws.read().unwrap(),
+            tungstenite::Message::text("from tungstenite")
+        );
+        ws.close(None).unwrap();
+        while ws.read().is_ok() {}
+    })
+    .await
+    .unwrap();
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn reads_are_cancel_safe() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = wscore_tokio::accept(stream).await.unwrap();
+        for i in 0..50u32 {
+            ws.send(Message::text(i.to_string())).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        ws.close().await.unwrap();
+        while ws.next().await.is_some() {}
+    });
+    let mut ws = wscore_tokio::connect(&url).await.unwrap();
+    let mut got = Vec::new();
+    loop {
+        // A read raced against a short timer: the timer often wins, and the
+        // dropped read must lose nothing.
+        tokio::select! {
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) => got.push(text.as_str().parse::<u32>().unwrap()),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("{error}"),
+                None => break,
+            },
+            _ = tokio::time::sleep(Duration::from_micros(300)) => {}
+        }
+    }
+    assert_eq!(got, (0..50).collect::<Vec<_>>());
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn split_halves_work_from_two_tasks() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(echo_server(listener));
+    let (mut write, mut read) = wscore_tokio::connect(&url).await.unwrap().split();
+    let writer = tokio::spawn(async move {
+        for i in 0..100u32 {
+            write.send(Message::text(i.to_string())).await.unwrap();
+        }
+        write
+    });
+    for i in 0..100u32 {
+        assert_eq!(
+            read.next().await.unwrap().unwrap(),
+            Message::text(i.to_string())
+        );
+    }
+    let mut write = writer.await.unwrap();
+    write.close().await.unwrap();
+    assert!(read.next().await.is_none());
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn keepalive_pings_come_from_the_timer() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let config = Config::new().keepalive(Some(Duration::from_millis(50)));
+        let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
+        echo(
+            wscore_tokio::accept_with(stream, config, decide)
+                .await
+                .unwrap(),
+        )
+        .await;
+    });
+    let mut ws = wscore_tokio::connect(&url).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .unwrap();
+    assert_eq!(first.unwrap().unwrap(), Message::ping(Bytes::new()));
+    ws.close().await.unwrap();
+    while ws.next().await.is_some() {}
+    server.await.unwrap();
+}
