@@ -59,7 +59,7 @@ pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
 use wscore::handshake::{Limits, Status};
 use wscore::random::OsRng;
 
-/// How much to read at a time. An idle connection keeps no read buffer.
+/// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
 
 /// The most chunks gathered into one vectored write.
@@ -287,8 +287,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             // A violation is reported once its close frame is written.
             let _ = self.conn.receive(now, &mut self.read_buf);
         }
-        if self.read_buf.is_empty() {
-            // An idle connection holds no read buffer.
+        if self.read_buf.is_empty() && self.read_buf.capacity() > READ_SIZE {
+            // A buffer grown for a large frame is not kept; a small one is
+            // reused, so an idle connection holds at most READ_SIZE.
             self.read_buf = BytesMut::new();
         }
         Poll::Ready(Ok(()))
