@@ -70,14 +70,14 @@ async fn fastwebsockets_echo(mut stream: TcpStream) {
     let ws = fastwebsockets::WebSocket::after_handshake(stream, fastwebsockets::Role::Server);
     let mut ws = fastwebsockets::FragmentCollector::new(ws);
     while let Ok(frame) = ws.read_frame().await {
-        match frame.opcode {
-            fastwebsockets::OpCode::Text | fastwebsockets::OpCode::Binary => {
-                if ws.write_frame(frame).await.is_err() {
-                    return;
-                }
-            }
-            fastwebsockets::OpCode::Close => return,
-            _ => {}
+        let data = matches!(
+            frame.opcode,
+            fastwebsockets::OpCode::Text | fastwebsockets::OpCode::Binary
+        );
+        if frame.opcode == fastwebsockets::OpCode::Close
+            || (data && ws.write_frame(frame).await.is_err())
+        {
+            return;
         }
     }
 }
