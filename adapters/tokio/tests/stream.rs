@@ -160,3 +160,46 @@ async fn keepalive_pings_come_from_the_timer() {
     while ws.next().await.is_some() {}
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
+    let (listener, url) = listener().await;
+    let client = tokio::spawn(async move {
+        let ws = wscore_tokio::connect(&url).await.unwrap();
+        // Connected, then never reads.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        drop(ws);
+    });
+    let (stream, _) = listener.accept().await.unwrap();
+    let high_water = 256 << 10;
+    let config = Config::new().high_water_mark(high_water);
+    let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
+    let mut ws = wscore_tokio::accept_with(stream, config, decide)
+        .await
+        .unwrap();
+    let message = Message::binary(Bytes::from(vec![1u8; 1 << 20]));
+    let mut sent = 0;
+    let sending = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            ws.feed(message.clone()).await.unwrap();
+            sent += 1;
+        }
+    })
+    .await;
+    assert!(
+        sending.is_err(),
+        "sending must wait for a peer that does not read"
+    );
+    // What waits in memory is bounded: the socket buffers took some, the
+    // rest is at most the high-water mark plus the message that crossed it.
+    let buffered = ws.connection().buffered_amount();
+    assert!(
+        buffered <= high_water + (1 << 20) + 16,
+        "{buffered} bytes buffered after {sent} messages"
+    );
+    assert!(
+        sent < 100,
+        "{sent} messages accepted without the peer reading"
+    );
+    client.abort();
+}
