@@ -35,7 +35,7 @@
 //!    │                                  │ close timeout or EOF ───▶ Closed (1006)
 //!    │ peer's close frame
 //!    ├───────────────────▶ CloseReceived ── reply handed out ──────▶ Closed (clean)
-//!    │ protocol error (close frame queued) ────────────────────────▶ Closed (error)
+//!    │ protocol error, once earlier events are taken (close queued) ─▶ Closed (error)
 //!    └ EOF ────────────────────────────────────────────────────────▶ Closed (1006)
 //! ```
 //!
@@ -46,9 +46,10 @@
 //!   queued. Anything the peer sends after its close is ignored.
 //! - [`State::Closed`]: done. [`Closed`] tells who started it, the code, the
 //!   reason, and whether both close frames were exchanged. A protocol error
-//!   goes here at once, with its close frame queued: RFC 6455 §7.1.7 says to
-//!   fail the connection rather than wait, and the input after a bad frame
-//!   cannot be trusted anyway.
+//!   comes here without waiting for the peer's reply, its close frame
+//!   queued: RFC 6455 §7.1.7 says to fail the connection, and the input
+//!   after a bad frame cannot be trusted. Messages the peer sent before the
+//!   bad frame are still delivered first, and may still be answered.
 //!
 //! Once closed and with nothing left from [`Connection::poll_transmit`], the
 //! adapter closes the transport ([`Connection::is_finished`]).
