@@ -60,6 +60,9 @@ impl Utf8Validator {
         // "invalid", only on those last 1-3 bytes.
         let (body, tail) = rest.split_at(rest.len() - cut_off_len(rest));
         simdutf8::basic::from_utf8(body).map_err(|_| InvalidUtf8)?;
+        if tail.is_empty() {
+            return Ok(());
+        }
         match simdutf8::compat::from_utf8(tail) {
             Ok(_) => Ok(()),
             // `error_len() == None`: a code point that may still be completed.
