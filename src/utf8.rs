@@ -106,7 +106,7 @@ impl Utf8Validator {
             0xe0..=0xef => 3,
             _ => 4,
         };
-        let take = (width - have).min(chunk.len());
+        let take = width.saturating_sub(have).min(chunk.len());
         let (head, rest) = chunk.split_at(take);
         self.partial[have..have + take].copy_from_slice(head);
         let filled = have + take;

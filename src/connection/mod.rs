@@ -488,8 +488,10 @@ impl Connection {
             // A frame larger than the buffer: room for all of it at once,
             // rather than regrowing (and copying) read by read. Only address
             // space: pages become memory as the peer's bytes arrive.
-            let frame_len = incoming.header_len + payload_len;
-            if frame_len > buf.capacity() {
+            // (A length that does not fit in memory, possible only on 32-bit
+            // targets with a frame limit above 4 GiB, is left to grow.)
+            let frame_len = incoming.header_len.saturating_add(payload_len);
+            if frame_len > buf.capacity() && frame_len < isize::MAX as usize {
                 buf.reserve(frame_len - buf.len());
             }
             self.incoming = Some(incoming);
