@@ -101,7 +101,7 @@ impl Utf8Validator {
         if have == 0 {
             return Ok(chunk);
         }
-        let width = match self.partial[0] {
+        let width: usize = match self.partial[0] {
             0xc0..=0xdf => 2,
             0xe0..=0xef => 3,
             _ => 4,
