@@ -221,6 +221,7 @@ impl FrameHeader {
     /// Checks what holds for every frame on every connection (reserved
     /// opcodes, control frame rules, the length encoding); what depends on the
     /// endpoint (masking, RSV bits, size limits) is [`FrameRules::check`].
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<HeaderStatus, FrameError> {
         let [b0, b1, rest @ ..] = buf else {
             return Ok(HeaderStatus::Partial { needed: 2 });
@@ -283,6 +284,7 @@ impl FrameHeader {
     /// Refuses to produce a header that a strict receiver would reject for its
     /// structure: a fragmented or oversized control frame, or a length that
     /// does not fit in 63 bits.
+    #[inline]
     pub fn encode(&self) -> Result<HeaderBytes, FrameError> {
         self.check_structure()?;
         let mut buf = [0; MAX_HEADER_LEN];

@@ -259,6 +259,7 @@ impl Connection {
     }
 
     /// The next event, in the order the peer caused them.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         let event = self.events.pop_front();
         if event.is_none() {
@@ -271,6 +272,7 @@ impl Connection {
 
     /// Queues a message. Text and binary messages longer than
     /// [`Config::send_frame_size`] go out as several frames.
+    #[inline]
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
         if !matches!(self.state, State::Open) {
             return Err(SendError::Closed);
@@ -297,6 +299,7 @@ impl Connection {
 
     /// The next chunk of bytes to write, in order. Write every chunk, then
     /// call again; chunks may be gathered into one vectored write.
+    #[inline]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
         let chunk = self.outgoing.pop();
         self.after_transmit();
@@ -329,6 +332,7 @@ impl Connection {
     /// assert_eq!(socket, b"\x81\x02hi");
     /// # Ok::<(), wscore::connection::SendError>(())
     /// ```
+    #[inline]
     pub fn transmit_bytes(&mut self) -> &[u8] {
         self.outgoing.peek()
     }
@@ -342,6 +346,7 @@ impl Connection {
 
     /// Marks `n` bytes from [`transmit_bytes`](Self::transmit_bytes) or
     /// [`transmit_chunks`](Self::transmit_chunks) as written.
+    #[inline]
     pub fn advance_transmit(&mut self, n: usize) {
         self.outgoing.advance(n);
         self.after_transmit();
