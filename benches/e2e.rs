@@ -9,78 +9,16 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+#[path = "common/echo_servers.rs"]
+mod echo_servers;
+
 use bytes::Bytes;
+use echo_servers::{fastwebsockets_echo, tungstenite_echo, wscore_echo};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::Message;
-use wscore::handshake::server::{Accept, ServerHandshake};
-use wscore::handshake::{Limits, Status};
 
 const CONNECTIONS: usize = 100;
-
-async fn wscore_echo(stream: TcpStream) {
-    let Ok(mut ws) = wscore_tokio::accept(stream).await else {
-        return;
-    };
-    while let Some(Ok(message)) = ws.next().await {
-        if matches!(message, Message::Text(_) | Message::Binary(_))
-            && ws.send(message).await.is_err()
-        {
-            return;
-        }
-    }
-}
-
-async fn tungstenite_echo(stream: TcpStream) {
-    use tokio_tungstenite::tungstenite::Message;
-    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-        return;
-    };
-    while let Some(Ok(message)) = ws.next().await {
-        if matches!(message, Message::Text(_) | Message::Binary(_))
-            && ws.send(message).await.is_err()
-        {
-            return;
-        }
-    }
-}
-
-/// fastwebsockets after the handshake (done by wscore: the handshake is not
-/// what is measured), echoing whole frames as its own examples do.
-async fn fastwebsockets_echo(mut stream: TcpStream) {
-    let mut received = Vec::new();
-    let mut handshake = ServerHandshake::new(Limits::default());
-    loop {
-        let mut chunk = [0; 1024];
-        let Ok(n @ 1..) = stream.read(&mut chunk).await else {
-            return;
-        };
-        received.extend_from_slice(&chunk[..n]);
-        if let Ok(Status::Complete(request)) = handshake.receive(&received) {
-            let Ok(accepted) = request.accept(&Accept::new()) else {
-                return;
-            };
-            if stream.write_all(accepted.response()).await.is_err() {
-                return;
-            }
-            break;
-        }
-    }
-    let ws = fastwebsockets::WebSocket::after_handshake(stream, fastwebsockets::Role::Server);
-    let mut ws = fastwebsockets::FragmentCollector::new(ws);
-    while let Ok(frame) = ws.read_frame().await {
-        let data = matches!(
-            frame.opcode,
-            fastwebsockets::OpCode::Text | fastwebsockets::OpCode::Binary
-        );
-        if frame.opcode == fastwebsockets::OpCode::Close
-            || (data && ws.write_frame(frame).await.is_err())
-        {
-            return;
-        }
-    }
-}
 
 async fn serve<F, Fut>(echo: F) -> SocketAddr
 where

@@ -12,7 +12,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-use futures_util::StreamExt;
+#[allow(dead_code)] // the fastwebsockets server is not measured here
+#[path = "common/echo_servers.rs"]
+mod echo_servers;
+
+use echo_servers::{tungstenite_echo, wscore_echo};
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 200;
@@ -32,17 +36,10 @@ fn serve(name: &str) {
         println!("{}", listener.local_addr().unwrap());
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            // Echo servers: on an idle connection they just wait.
             match name {
-                "wscore-tokio" => tokio::spawn(async move {
-                    if let Ok(mut ws) = wscore_tokio::accept(stream).await {
-                        while ws.next().await.is_some() {}
-                    }
-                }),
-                _ => tokio::spawn(async move {
-                    if let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await {
-                        while ws.next().await.is_some() {}
-                    }
-                }),
+                "wscore-tokio" => tokio::spawn(wscore_echo(stream)),
+                _ => tokio::spawn(tungstenite_echo(stream)),
             };
         }
     });

@@ -7,7 +7,8 @@
 //!
 //! The layers, bottom up:
 //!
-//! - [`mask`]: XOR masking at SIMD speed, the only `unsafe` code in the crate;
+//! - [`mask`]: XOR masking at SIMD speed, the one module that may bypass the
+//!   compiler's memory checks (for SIMD loads and stores);
 //! - [`frame`]: frame headers, the RFC 6455 §5 rules, and a streaming decoder
 //!   that never allocates;
 //! - [`utf8`]: streaming UTF-8 validation that fails at the first bad byte;

@@ -10,7 +10,7 @@ use crate::close::CloseCode;
 /// UTF-8 text held in [`Bytes`]: received text is split off the read buffer
 /// without copying.
 ///
-/// wscore keeps `unsafe` out of everything but masking, so it cannot keep a
+/// Outside masking wscore uses only checked operations, so it cannot keep a
 /// proof of validity alongside the bytes: [`as_str`](Self::as_str) checks
 /// again, at SIMD speed (tens of GB/s). Call it once and keep the `&str`.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]

@@ -26,21 +26,19 @@
 //! runs the timers and returns the timeout error; call `read` again to keep
 //! waiting.
 
-use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use wscore::close::CloseCode;
-use wscore::connection::{
-    Closed, Config, Connection, Event, Message, ProtocolError, SendError, State,
-};
-use wscore::handshake::client::{ClientRequest, ResponseError};
+use wscore::connection::{Config, Connection, Event, Message};
+use wscore::handshake::client::ClientRequest;
 use wscore::handshake::server::ServerHandshake;
 pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
-use wscore::handshake::{HttpError, Limits, Status};
+use wscore::handshake::{Limits, Status};
 use wscore::random::OsRng;
+pub use wscore_adapter::Error;
 
 /// How much to read at a time: small enough that idle connections stay cheap.
 const READ_SIZE: usize = 4096;
@@ -72,32 +70,20 @@ impl<S: Read + Write> WebSocket<S> {
         let mut received = Vec::with_capacity(1024);
         loop {
             read_more(&mut stream, &mut received)?;
-            let request = match handshake.receive(&received) {
+            let parsed = match handshake.receive(&received) {
                 Ok(Status::Partial) => continue,
-                Ok(Status::Complete(request)) => request,
-                Err(error) => {
-                    stream.write_all(&error.response())?;
-                    return Err(Error::Handshake(error.to_string()));
-                }
+                Ok(Status::Complete(request)) => Ok(request),
+                Err(error) => Err(error),
             };
-            let accept = match decide(&request) {
-                Decision::Respond(response) => {
-                    stream.write_all(&response.to_bytes())?;
-                    return Err(Error::Responded(response.status()));
-                }
-                Decision::Accept(accept) => accept,
-            };
-            let accepted = match request.accept(&accept) {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    stream.write_all(&error.response())?;
-                    return Err(Error::Handshake(error.to_string()));
-                }
-            };
-            let leftover = BytesMut::from(&received[accepted.header_len()..]);
-            let (response, conn) = accepted.into_connection(config, start.elapsed());
-            stream.write_all(&response)?;
-            return Ok(Self::open(stream, conn, leftover, start));
+            let answer = wscore_adapter::answer(parsed, &received, decide, config, start.elapsed());
+            stream.write_all(&answer.response)?;
+            let (conn, buf) = answer.result?;
+            return Ok(Self {
+                stream,
+                conn,
+                buf,
+                start,
+            });
         }
     }
 
@@ -115,29 +101,17 @@ impl<S: Read + Write> WebSocket<S> {
         let mut received = Vec::with_capacity(1024);
         loop {
             read_more(&mut stream, &mut received)?;
-            match handshake.receive(&received) {
-                Ok(Status::Partial) => continue,
-                Ok(Status::Complete(response)) => {
-                    let leftover = BytesMut::from(&received[response.header_len()..]);
-                    let conn = response.into_connection(config, start.elapsed(), Box::new(OsRng));
-                    return Ok(Self::open(stream, conn, leftover, start));
-                }
-                Err(error) => return Err(Error::Refused(error)),
+            let status = handshake.receive(&received);
+            if let Some((conn, buf)) =
+                wscore_adapter::open_client(status, &received, config, start.elapsed())?
+            {
+                return Ok(Self {
+                    stream,
+                    conn,
+                    buf,
+                    start,
+                });
             }
-        }
-    }
-
-    /// The connection after a handshake. Bytes that came with the end of
-    /// the handshake are the peer's first frames: they are read now, since
-    /// the peer may send nothing more.
-    fn open(stream: S, mut conn: Connection, mut leftover: BytesMut, start: Instant) -> Self {
-        // A violation is reported by `read` once the close frame is out.
-        let _ = conn.receive(start.elapsed(), &mut leftover);
-        Self {
-            stream,
-            conn,
-            buf: leftover,
-            start,
         }
     }
 
@@ -150,13 +124,10 @@ impl<S: Read + Write> WebSocket<S> {
                 return Ok(event);
             }
             self.flush()?;
-            if let State::Closed(closed) = self.conn.state() {
-                if self.conn.is_finished() {
-                    return Err(match closed.error {
-                        Some(error) => Error::Protocol(error),
-                        None => Error::Closed(closed.clone()),
-                    });
-                }
+            if self.conn.is_finished() {
+                return Err(
+                    wscore_adapter::end(&self.conn).map_or_else(|error| error, Error::Closed)
+                );
             }
             if self.buf.capacity() == self.buf.len() {
                 self.buf
@@ -269,71 +240,8 @@ fn read_more(stream: &mut impl Read, received: &mut Vec<u8>) -> Result<(), Error
     let mut chunk = [0; 1024];
     let n = stream.read(&mut chunk)?;
     if n == 0 {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the peer closed the connection during the handshake",
-        )));
+        return Err(wscore_adapter::eof_during_handshake());
     }
     received.extend_from_slice(&chunk[..n]);
     Ok(())
-}
-
-/// Why a WebSocket could not be opened or used.
-#[derive(Debug)]
-pub enum Error {
-    /// The transport failed.
-    Io(io::Error),
-    /// The handshake was invalid; the peer got a response saying why.
-    Handshake(String),
-    /// The server did not accept the upgrade.
-    Refused(ResponseError),
-    /// The application answered the request with a response of its own.
-    Responded(u16),
-    /// The peer broke the protocol; a close frame with the code was sent.
-    Protocol(ProtocolError),
-    /// Sending was refused.
-    Send(SendError),
-    /// The connection is closed.
-    Closed(Closed),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io(error) => error.fmt(f),
-            Self::Handshake(reason) => write!(f, "handshake failed: {reason}"),
-            Self::Refused(error) => error.fmt(f),
-            Self::Responded(status) => write!(f, "answered the request with HTTP {status}"),
-            Self::Protocol(error) => write!(
-                f,
-                "protocol error: {error} (closed with {})",
-                error.close_code()
-            ),
-            Self::Send(error) => error.fmt(f),
-            Self::Closed(closed) if closed.reason.is_empty() => {
-                write!(f, "closed with {}", closed.code)
-            }
-            Self::Closed(closed) => write!(f, "closed with {}: {}", closed.code, closed.reason),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<io::Error> for Error {
-    fn from(error: io::Error) -> Self {
-        Self::Io(error)
-    }
-}
-
-impl From<SendError> for Error {
-    fn from(error: SendError) -> Self {
-        Self::Send(error)
-    }
-}
-
-impl From<HttpError> for Error {
-    fn from(error: HttpError) -> Self {
-        Self::Handshake(error.to_string())
-    }
 }

@@ -36,7 +36,6 @@
 //! - Splitting: `futures_util::StreamExt::split` gives a read half and a
 //!   write half that two tasks can own.
 
-use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -50,14 +49,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use wscore::close::CloseCode;
-use wscore::connection::{
-    Closed, Config, Connection, Event, Message, ProtocolError, SendError, State,
-};
-use wscore::handshake::client::{ClientRequest, ResponseError};
+use wscore::connection::{Config, Connection, Event, Message};
+use wscore::handshake::client::ClientRequest;
 use wscore::handshake::server::ServerHandshake;
 pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
 use wscore::handshake::{Limits, Status};
 use wscore::random::OsRng;
+pub use wscore_adapter::Error;
 
 /// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
@@ -96,32 +94,15 @@ where
     let mut received = Vec::with_capacity(1024);
     loop {
         read_more(&mut stream, &mut received).await?;
-        let request = match handshake.receive(&received) {
+        let parsed = match handshake.receive(&received) {
             Ok(Status::Partial) => continue,
-            Ok(Status::Complete(request)) => request,
-            Err(error) => {
-                stream.write_all(&error.response()).await?;
-                return Err(Error::Handshake(error.to_string()));
-            }
+            Ok(Status::Complete(request)) => Ok(request),
+            Err(error) => Err(error),
         };
-        let accept = match decide(&request) {
-            Decision::Respond(response) => {
-                stream.write_all(&response.to_bytes()).await?;
-                return Err(Error::Responded(response.status()));
-            }
-            Decision::Accept(accept) => accept,
-        };
-        let accepted = match request.accept(&accept) {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                stream.write_all(&error.response()).await?;
-                return Err(Error::Handshake(error.to_string()));
-            }
-        };
-        let leftover = BytesMut::from(&received[accepted.header_len()..]);
-        let (response, conn) = accepted.into_connection(config, start.elapsed());
-        stream.write_all(&response).await?;
-        return Ok(WebSocketStream::open(stream, conn, leftover, start));
+        let answer = wscore_adapter::answer(parsed, &received, decide, config, start.elapsed());
+        stream.write_all(&answer.response).await?;
+        let (conn, read_buf) = answer.result?;
+        return Ok(WebSocketStream::new(stream, conn, read_buf, start));
     }
 }
 
@@ -157,14 +138,11 @@ where
     let mut received = Vec::with_capacity(1024);
     loop {
         read_more(&mut stream, &mut received).await?;
-        match handshake.receive(&received) {
-            Ok(Status::Partial) => continue,
-            Ok(Status::Complete(response)) => {
-                let leftover = BytesMut::from(&received[response.header_len()..]);
-                let conn = response.into_connection(config, start.elapsed(), Box::new(OsRng));
-                return Ok(WebSocketStream::open(stream, conn, leftover, start));
-            }
-            Err(error) => return Err(Error::Refused(error)),
+        let status = handshake.receive(&received);
+        if let Some((conn, read_buf)) =
+            wscore_adapter::open_client(status, &received, config, start.elapsed())?
+        {
+            return Ok(WebSocketStream::new(stream, conn, read_buf, start));
         }
     }
 }
@@ -176,25 +154,18 @@ async fn read_more<S: AsyncRead + Unpin>(
     let mut chunk = [0; 1024];
     let n = stream.read(&mut chunk).await?;
     if n == 0 {
-        return Err(Error::Io(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the peer closed the connection during the handshake",
-        )));
+        return Err(wscore_adapter::eof_during_handshake());
     }
     received.extend_from_slice(&chunk[..n]);
     Ok(())
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
-    /// The connection after a handshake; bytes that came with the end of
-    /// the handshake are the peer's first frames and are read now.
-    fn open(stream: S, mut conn: Connection, mut leftover: BytesMut, start: Instant) -> Self {
-        // A violation is reported by the stream once the close frame is out.
-        let _ = conn.receive(start.elapsed(), &mut leftover);
+    fn new(stream: S, conn: Connection, read_buf: BytesMut, start: Instant) -> Self {
         Self {
             stream,
             conn,
-            read_buf: leftover,
+            read_buf,
             start,
             timer: None,
         }
@@ -319,34 +290,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
                 return Poll::Ready(Some(Err(error)));
             }
             if this.conn.is_finished() {
-                return Poll::Ready(match this.conn.state() {
-                    State::Closed(Closed {
-                        error: Some(error), ..
-                    }) => Some(Err(Error::Protocol(*error))),
-                    State::Closed(Closed { clean: false, .. }) => {
-                        Some(Err(Error::Closed(closed(&this.conn))))
-                    }
-                    _ => None,
-                });
+                return Poll::Ready(wscore_adapter::end(&this.conn).err().map(Err));
             }
             this.poll_timers(cx);
             if let Err(error) = ready!(this.poll_read_once(cx)) {
                 return Poll::Ready(Some(Err(error)));
             }
         }
-    }
-}
-
-fn closed(conn: &Connection) -> Closed {
-    match conn.state() {
-        State::Closed(closed) => closed.clone(),
-        _ => Closed {
-            initiator: wscore::connection::Initiator::Peer,
-            code: CloseCode::ABNORMAL,
-            reason: String::new(),
-            clean: false,
-            error: None,
-        },
     }
 }
 
@@ -376,56 +326,5 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
         let now = this.now();
         this.conn.close(now, CloseCode::NORMAL, "")?;
         this.poll_write_pending(cx)
-    }
-}
-
-/// Why a WebSocket could not be opened or used.
-#[derive(Debug)]
-pub enum Error {
-    /// The transport failed.
-    Io(io::Error),
-    /// The handshake was invalid; the peer got a response saying why.
-    Handshake(String),
-    /// The server did not accept the upgrade.
-    Refused(ResponseError),
-    /// The application answered the request with a response of its own.
-    Responded(u16),
-    /// The peer broke the protocol; a close frame with the code was sent.
-    Protocol(ProtocolError),
-    /// Sending was refused.
-    Send(SendError),
-    /// The connection ended without a clean close handshake.
-    Closed(Closed),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io(error) => error.fmt(f),
-            Self::Handshake(reason) => write!(f, "handshake failed: {reason}"),
-            Self::Refused(error) => error.fmt(f),
-            Self::Responded(status) => write!(f, "answered the request with HTTP {status}"),
-            Self::Protocol(error) => write!(
-                f,
-                "protocol error: {error} (closed with {})",
-                error.close_code()
-            ),
-            Self::Send(error) => error.fmt(f),
-            Self::Closed(closed) => write!(f, "closed with {}: {}", closed.code, closed.reason),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<io::Error> for Error {
-    fn from(error: io::Error) -> Self {
-        Self::Io(error)
-    }
-}
-
-impl From<SendError> for Error {
-    fn from(error: SendError) -> Self {
-        Self::Send(error)
     }
 }
