@@ -13,28 +13,11 @@ use std::time::Instant;
 mod echo_servers;
 
 use bytes::Bytes;
-use echo_servers::{fastwebsockets_echo, tungstenite_echo, wscore_echo};
+use echo_servers::{fastwebsockets_echo, serve, tungstenite_echo, wscore_echo};
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::Message;
 
 const CONNECTIONS: usize = 100;
-
-async fn serve<F, Fut>(echo: F) -> SocketAddr
-where
-    F: Fn(TcpStream) -> Fut + Send + Copy + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(echo(stream));
-        }
-    });
-    addr
-}
 
 /// Round trips per second over `CONNECTIONS` connections.
 async fn load(addr: SocketAddr, size: usize, round_trips: usize) -> f64 {

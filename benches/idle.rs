@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use echo_servers::{tungstenite_echo, wscore_echo};
+use echo_servers::{serve, tungstenite_echo, wscore_echo};
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 200;
@@ -25,23 +25,20 @@ const REQUEST: &[u8] =
     b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 
-fn serve(name: &str) {
+fn run_server(name: &str) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        println!("{}", listener.local_addr().unwrap());
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            // Echo servers: on an idle connection they just wait.
-            match name {
-                "wscore-tokio" => tokio::spawn(wscore_echo(stream)),
-                _ => tokio::spawn(tungstenite_echo(stream)),
-            };
-        }
+        // Echo servers: on an idle connection they just wait.
+        let addr = match name {
+            "wscore-tokio" => serve(wscore_echo).await,
+            _ => serve(tungstenite_echo).await,
+        };
+        println!("{addr}");
+        std::future::pending::<()>().await;
     });
 }
 
@@ -91,7 +88,7 @@ fn measure(name: &str, connections: usize) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--serve") {
-        return serve(&args[i + 1]);
+        return run_server(&args[i + 1]);
     }
     // `cargo test --benches` runs it once with few connections.
     let connections = if args.iter().any(|a| a == "--bench") {

@@ -2,8 +2,10 @@
 //! the benches that load or hold connections.
 
 use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::Message;
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
@@ -69,4 +71,21 @@ pub async fn fastwebsockets_echo(mut stream: TcpStream) {
             return;
         }
     }
+}
+
+/// Listens on a free loopback port and runs `echo` on every connection.
+pub async fn serve<F, Fut>(echo: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Copy + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(echo(stream));
+        }
+    });
+    addr
 }
