@@ -14,13 +14,15 @@
 //! - [`utf8`]: streaming UTF-8 validation that fails at the first bad byte;
 //! - [`close`]: close status codes and close frame payloads;
 //! - [`handshake`]: the HTTP/1.1 Upgrade, client and server;
-//! - [`connection`] (needs `alloc`): the state machine of an open WebSocket.
+//! - [`connection`] (needs `alloc`): the state machine of an open WebSocket;
+//! - [`extensions`]: permessage-deflate (RFC 7692), with the `deflate` feature.
 //!
 //! # Features
 //!
 //! - `std` (default): run-time CPU feature detection for masking. Implies `alloc`.
 //! - `alloc`: the parts that need an allocator.
 //! - `simd` (default): explicit SSE2/AVX2 masking; off leaves portable code only.
+//! - `deflate` (default): permessage-deflate compression. Implies `std`.
 //!
 //! With `default-features = false` the crate builds for targets with neither
 //! `std` nor an allocator.
@@ -37,6 +39,7 @@ extern crate std;
 pub mod close;
 #[cfg(feature = "alloc")]
 pub mod connection;
+pub mod extensions;
 pub mod frame;
 pub mod handshake;
 #[allow(unsafe_code)]

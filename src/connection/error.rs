@@ -3,6 +3,8 @@
 use core::fmt;
 
 use crate::close::{CloseCode, ClosePayloadError};
+#[cfg(feature = "deflate")]
+use crate::extensions::deflate::CompressionError;
 use crate::frame::FrameError;
 use crate::random::RngUnavailable;
 use crate::utf8::InvalidUtf8;
@@ -25,6 +27,9 @@ pub enum ProtocolError {
     InvalidUtf8,
     /// A close frame's payload is invalid.
     Close(ClosePayloadError),
+    /// A compressed message breaks permessage-deflate's rules or limit.
+    #[cfg(feature = "deflate")]
+    Compression(CompressionError),
 }
 
 impl ProtocolError {
@@ -35,6 +40,8 @@ impl ProtocolError {
             Self::MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
             Self::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             Self::Close(error) => error.close_code(),
+            #[cfg(feature = "deflate")]
+            Self::Compression(error) => error.close_code(),
         }
     }
 }
@@ -51,11 +58,20 @@ impl fmt::Display for ProtocolError {
             }
             Self::InvalidUtf8 => InvalidUtf8.fmt(f),
             Self::Close(error) => error.fmt(f),
+            #[cfg(feature = "deflate")]
+            Self::Compression(error) => error.fmt(f),
         }
     }
 }
 
 impl core::error::Error for ProtocolError {}
+
+#[cfg(feature = "deflate")]
+impl From<CompressionError> for ProtocolError {
+    fn from(error: CompressionError) -> Self {
+        Self::Compression(error)
+    }
+}
 
 impl From<FrameError> for ProtocolError {
     fn from(error: FrameError) -> Self {

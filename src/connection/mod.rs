@@ -65,6 +65,7 @@ mod outgoing;
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
+use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 use core::time::Duration;
 
@@ -73,6 +74,10 @@ pub use error::{ProtocolError, SendError};
 pub use message::{CloseFrame, Event, Message, Utf8Bytes};
 
 use crate::close::{encode_close_payload, parse_close_payload, CloseCode, MAX_REASON_LEN};
+#[cfg(feature = "deflate")]
+use crate::extensions::deflate::{
+    CompressionError, Compressor, Decompressor, DeflateConfig, DeflateParams,
+};
 use crate::frame::{FrameHeader, FrameRules, HeaderStatus, Opcode, Sequencer};
 use crate::mask::apply_mask;
 use crate::random::Rng;
@@ -134,11 +139,11 @@ struct Incoming {
     ready: usize,
 }
 
-/// A fragmented message being put together.
+/// A fragmented or compressed message being put together.
 #[derive(Debug)]
 struct Assembly {
     text: bool,
-    data: BytesMut,
+    data: Vec<u8>,
 }
 
 /// An open WebSocket; see the [module docs](self).
@@ -160,6 +165,12 @@ pub struct Connection {
     close_deadline: Option<Duration>,
     /// A violation found behind events the application has not taken yet.
     pending_error: Option<ProtocolError>,
+    /// The peer's compressed messages' inflater, once permessage-deflate is agreed.
+    #[cfg(feature = "deflate")]
+    inflater: Option<Decompressor>,
+    /// Whether the message in progress is compressed.
+    #[cfg(feature = "deflate")]
+    compressed: bool,
 }
 
 impl Connection {
@@ -188,7 +199,30 @@ impl Connection {
             last_ping: now,
             close_deadline: None,
             pending_error: None,
+            #[cfg(feature = "deflate")]
+            inflater: None,
+            #[cfg(feature = "deflate")]
+            compressed: false,
         }
+    }
+
+    /// Turns on permessage-deflate with the parameters a handshake agreed.
+    /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
+    /// and [`Response::into_connection`](crate::handshake::client::Response::into_connection)
+    /// do it; this is for connections whose handshake happened elsewhere.
+    /// Call it before any frame is sent or received.
+    #[cfg(feature = "deflate")]
+    pub fn enable_deflate(&mut self, params: DeflateParams, config: DeflateConfig) {
+        self.rules = self.rules.extension_rsv(crate::frame::Rsv::RSV1);
+        self.inflater = Some(Decompressor::new(self.role, params));
+        self.outgoing
+            .enable_deflate(Compressor::new(self.role, &params, &config));
+    }
+
+    /// The permessage-deflate parameters in force, if any.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.inflater.as_ref().map(Decompressor::params)
     }
 
     /// This endpoint's role.
@@ -528,7 +562,19 @@ impl Connection {
     fn check_header(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
         self.rules.check(header)?;
         self.sequencer.check(header)?;
-        if !header.opcode.is_control() && !self.config.streaming {
+        #[cfg(feature = "deflate")]
+        {
+            // The rules only let RSV1 through once permessage-deflate is agreed.
+            let rsv1 = header.rsv.contains(crate::frame::Rsv::RSV1);
+            match header.opcode {
+                Opcode::Text | Opcode::Binary => self.compressed = rsv1,
+                Opcode::Continuation if rsv1 => return Err(CompressionError::Continuation.into()),
+                opcode if rsv1 => return Err(CompressionError::ControlFrame(opcode).into()),
+                _ => {}
+            }
+        }
+        // A compressed message's limit applies to it inflated, as it inflates.
+        if !header.opcode.is_control() && !self.config.streaming && !self.is_compressed() {
             let assembled = self.assembly.as_ref().map_or(0, |a| a.data.len());
             let len = assembled as u64 + header.payload_len;
             if len > self.config.max_message_size as u64 {
@@ -541,8 +587,20 @@ impl Connection {
         Ok(())
     }
 
-    /// Whether a data frame belongs to a text message.
+    /// Whether the message in progress is compressed.
+    fn is_compressed(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        return self.compressed;
+        #[cfg(not(feature = "deflate"))]
+        false
+    }
+
+    /// Whether a data frame's payload as received is text to validate: a
+    /// compressed message is validated as it inflates.
     fn is_text(&self, header: &FrameHeader) -> bool {
+        if self.is_compressed() {
+            return false;
+        }
         match header.opcode {
             Opcode::Text => true,
             Opcode::Continuation => {
@@ -564,37 +622,63 @@ impl Connection {
             Opcode::Pong => self.events.push_back(Event::Pong(payload)),
             Opcode::Close => self.on_close(&payload)?,
             _ if self.config.streaming => self.on_fragment(&header, payload, header.fin)?,
-            Opcode::Text | Opcode::Binary if header.fin => {
-                let event = if header.opcode == Opcode::Text {
-                    self.utf8.finish()?;
-                    Event::Text(Utf8Bytes::validated(payload))
-                } else {
-                    Event::Binary(payload)
-                };
-                self.events.push_back(event);
+            Opcode::Text | Opcode::Binary if header.fin && !self.is_compressed() => {
+                self.on_message(header.opcode == Opcode::Text, payload)?;
             }
-            Opcode::Text | Opcode::Binary => {
-                self.assembly = Some(Assembly {
-                    text: header.opcode == Opcode::Text,
-                    data: BytesMut::from(payload),
-                });
-            }
-            Opcode::Continuation => {
-                if let Some(assembly) = &mut self.assembly {
-                    assembly.data.extend_from_slice(&payload);
-                }
-                if header.fin {
-                    if let Some(Assembly { text, data }) = self.assembly.take() {
-                        let event = if text {
-                            self.utf8.finish()?;
-                            Event::Text(Utf8Bytes::validated(data.freeze()))
-                        } else {
-                            Event::Binary(data.freeze())
-                        };
-                        self.events.push_back(event);
-                    }
-                }
-            }
+            _ => self.assemble(&header, &payload)?,
+        }
+        Ok(())
+    }
+
+    /// A whole message has arrived.
+    fn on_message(&mut self, text: bool, data: Bytes) -> Result<(), ProtocolError> {
+        let event = if text {
+            self.utf8.finish()?;
+            Event::Text(Utf8Bytes::validated(data))
+        } else {
+            Event::Binary(data)
+        };
+        self.events.push_back(event);
+        Ok(())
+    }
+
+    /// A frame of a fragmented or compressed message.
+    fn assemble(&mut self, header: &FrameHeader, payload: &[u8]) -> Result<(), ProtocolError> {
+        let mut assembly = self.assembly.take().unwrap_or(Assembly {
+            text: header.opcode == Opcode::Text,
+            data: Vec::new(),
+        });
+        if self.is_compressed() {
+            self.inflate(payload, header.fin, &mut assembly.data, assembly.text)?;
+        } else {
+            assembly.data.extend_from_slice(payload);
+        }
+        if header.fin {
+            self.on_message(assembly.text, Bytes::from(assembly.data))
+        } else {
+            self.assembly = Some(assembly);
+            Ok(())
+        }
+    }
+
+    /// Inflates a piece of a compressed message onto `out`, validating text
+    /// as it comes; `last` when it ends the message. (Without the `deflate`
+    /// feature no message is compressed, and this is never called.)
+    #[cfg_attr(not(feature = "deflate"), allow(unused_variables, clippy::ptr_arg))]
+    fn inflate(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        text: bool,
+    ) -> Result<(), ProtocolError> {
+        let start = out.len();
+        #[cfg(feature = "deflate")]
+        if let Some(inflater) = &mut self.inflater {
+            inflater.inflate(input, last, out, self.config.max_message_size)?;
+        }
+        if text {
+            self.utf8.feed(out.get(start..).unwrap_or_default())?;
         }
         Ok(())
     }
@@ -612,6 +696,18 @@ impl Connection {
             _ => self.streaming_text.unwrap_or(false),
         };
         let fin = frame_done && header.fin;
+        let data = if self.is_compressed() {
+            let mut inflated = Vec::new();
+            self.inflate(&data, fin, &mut inflated, text)?;
+            if inflated.is_empty() && !fin {
+                // Nothing to hand out until more arrives.
+                self.streaming_text = Some(text);
+                return Ok(());
+            }
+            Bytes::from(inflated)
+        } else {
+            data
+        };
         if text && fin {
             self.utf8.finish()?;
         }

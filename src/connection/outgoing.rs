@@ -5,7 +5,9 @@ use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::error::SendError;
-use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode};
+#[cfg(feature = "deflate")]
+use crate::extensions::deflate::Compressor;
+use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv};
 use crate::mask::apply_mask;
 use crate::random::Rng;
 use crate::Role;
@@ -43,6 +45,8 @@ pub(crate) struct Outgoing {
     /// Answers to pings, not yet encoded.
     pongs: VecDeque<Bytes>,
     frame_size: usize,
+    #[cfg(feature = "deflate")]
+    compressor: Option<Compressor>,
 }
 
 impl Outgoing {
@@ -57,20 +61,44 @@ impl Outgoing {
             queued_bytes: 0,
             pongs: VecDeque::new(),
             frame_size,
+            #[cfg(feature = "deflate")]
+            compressor: None,
         }
     }
 
-    /// Queues a text or binary message, in frames of at most `frame_size`.
+    /// Compresses the messages that follow with `compressor`.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn enable_deflate(&mut self, compressor: Compressor) {
+        self.compressor = Some(compressor);
+    }
+
+    /// Queues a text or binary message, compressed if permessage-deflate
+    /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
+        #[cfg(feature = "deflate")]
+        if let Some(compressed) = self.compressor.as_mut().and_then(|c| c.compress(&payload)) {
+            // RSV1 marks the message as compressed, on its first frame only.
+            return self.fragments(opcode, Rsv::RSV1, Bytes::from(compressed));
+        }
+        self.fragments(opcode, Rsv::NONE, payload)
+    }
+
+    /// Queues a message in frames of at most `frame_size`, `rsv` on the first.
+    fn fragments(&mut self, opcode: Opcode, rsv: Rsv, payload: Bytes) -> Result<(), SendError> {
         if payload.len() <= self.frame_size {
-            return self.frame(true, opcode, payload);
+            return self.frame(true, opcode, rsv, payload);
         }
         let mut offset = 0;
-        let mut opcode = opcode;
+        let (mut opcode, mut rsv) = (opcode, rsv);
         while offset < payload.len() {
             let end = (offset + self.frame_size).min(payload.len());
-            self.frame(end == payload.len(), opcode, payload.slice(offset..end))?;
-            opcode = Opcode::Continuation;
+            self.frame(
+                end == payload.len(),
+                opcode,
+                rsv,
+                payload.slice(offset..end),
+            )?;
+            (opcode, rsv) = (Opcode::Continuation, Rsv::NONE);
             offset = end;
         }
         Ok(())
@@ -78,7 +106,7 @@ impl Outgoing {
 
     /// Queues a ping, pong or close frame.
     pub(crate) fn control(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        self.frame(true, opcode, payload)
+        self.frame(true, opcode, Rsv::NONE, payload)
     }
 
     /// Queues the automatic answer to a ping.
@@ -126,7 +154,7 @@ impl Outgoing {
             self.queued_bytes -= pong.len();
             // A pong echoes a ping, which carried at most 125 bytes: only a
             // failing randomness source stops it, and then it is not sent.
-            let _ = self.frame(true, Opcode::Pong, pong);
+            let _ = self.frame(true, Opcode::Pong, Rsv::NONE, pong);
         }
     }
 
@@ -168,8 +196,14 @@ impl Outgoing {
 
     /// Encodes a frame at the end of the arena; a large payload goes into
     /// the queue as it is, after the arena is sealed to keep the order.
-    fn frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        let (header, key) = self.header(fin, opcode, payload.len())?;
+    fn frame(
+        &mut self,
+        fin: bool,
+        opcode: Opcode,
+        rsv: Rsv,
+        payload: Bytes,
+    ) -> Result<(), SendError> {
+        let (header, key) = self.header(fin, opcode, rsv, payload.len())?;
         self.queued_bytes += header.len() + payload.len();
         match key {
             None if payload.len() > INLINE_PAYLOAD => {
@@ -199,10 +233,12 @@ impl Outgoing {
         &mut self,
         fin: bool,
         opcode: Opcode,
+        rsv: Rsv,
         len: usize,
     ) -> Result<(HeaderBytes, Option<[u8; 4]>), SendError> {
         let mut header = FrameHeader::new(opcode, len as u64);
         header.fin = fin;
+        header.rsv = rsv;
         if self.role == Role::Client {
             header.mask = Some(self.mask_key()?);
         }

@@ -31,6 +31,8 @@ use super::{
     VERSION,
 };
 use crate::connection::{Config, Connection};
+#[cfg(feature = "deflate")]
+use crate::extensions::deflate::{self, DeflateConfig, DeflateParams, NegotiationError};
 use crate::random::{Rng, RngUnavailable};
 use core::time::Duration;
 
@@ -45,6 +47,8 @@ pub struct ClientRequest<'a> {
     extensions: Vec<&'a str>,
     headers: Vec<(&'a str, &'a str)>,
     limits: Limits,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl<'a> ClientRequest<'a> {
@@ -60,6 +64,8 @@ impl<'a> ClientRequest<'a> {
             extensions: Vec::new(),
             headers: Vec::new(),
             limits: Limits::new(),
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
     }
 
@@ -124,10 +130,19 @@ impl<'a> ClientRequest<'a> {
         self
     }
 
-    /// Offers an extension with its parameters, e.g.
-    /// `permessage-deflate; client_max_window_bits`.
+    /// Offers an extension the application implements itself, with its
+    /// parameters, e.g. `x-custom; level=2`.
     pub fn extension(mut self, extension: &'a str) -> Self {
         self.extensions.push(extension);
+        self
+    }
+
+    /// Offers permessage-deflate as `config` says. If the server agrees, the
+    /// connection compresses and inflates messages itself; a response that
+    /// breaks RFC 7692's rules fails the handshake.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.deflate = Some(config);
         self
     }
 
@@ -184,8 +199,14 @@ impl<'a> ClientRequest<'a> {
             // Checked above to be tokens.
             http.header_list("Sec-WebSocket-Protocol", &self.protocols)?;
         }
-        if !self.extensions.is_empty() {
-            http.header_list("Sec-WebSocket-Extensions", &self.extensions)?;
+        #[allow(unused_mut)]
+        let mut extensions = self.extensions.clone();
+        #[cfg(feature = "deflate")]
+        let offer = self.deflate.as_ref().map(deflate::offer);
+        #[cfg(feature = "deflate")]
+        extensions.extend(offer.as_deref());
+        if !extensions.is_empty() {
+            http.header_list("Sec-WebSocket-Extensions", &extensions)?;
         }
         for (name, value) in &self.headers {
             http.header(name, value)?;
@@ -194,11 +215,12 @@ impl<'a> ClientRequest<'a> {
             block: HeaderBlock::new(self.limits),
             accept: accept_key(key.as_bytes()),
             protocols: self.protocols.iter().map(|p| (*p).to_owned()).collect(),
-            extensions: self
-                .extensions
+            extensions: extensions
                 .iter()
                 .map(|e| Extension::parse(e).name().to_owned())
                 .collect(),
+            #[cfg(feature = "deflate")]
+            deflate: self.deflate,
         };
         Ok((http.finish(), handshake))
     }
@@ -283,6 +305,8 @@ pub struct ClientHandshake {
     accept: [u8; 28],
     protocols: Vec<String>,
     extensions: Vec<String>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<DeflateConfig>,
 }
 
 impl ClientHandshake {
@@ -352,11 +376,26 @@ impl ClientHandshake {
         if let Some(p) = protocol.filter(|p| !self.protocols.iter().any(|offered| offered == p)) {
             return Err(ResponseError::ProtocolNotOffered(p.to_owned()));
         }
+        #[cfg(feature = "deflate")]
+        let mut agreed = None;
         for extension in headers
             .list("sec-websocket-extensions")
             .map(Extension::parse)
         {
             let name = extension.name();
+            #[cfg(feature = "deflate")]
+            if let Some(config) = self
+                .deflate
+                .filter(|_| name.eq_ignore_ascii_case(deflate::NAME))
+            {
+                if agreed.is_some() {
+                    return Err(ResponseError::Deflate(NegotiationError::Repeated));
+                }
+                let params =
+                    deflate::check_response(&extension, &config).map_err(ResponseError::Deflate)?;
+                agreed = Some((params, config));
+                continue;
+            }
             if !self
                 .extensions
                 .iter()
@@ -368,6 +407,8 @@ impl ClientHandshake {
         Ok(Status::Complete(Response {
             protocol,
             parsed: headers,
+            #[cfg(feature = "deflate")]
+            deflate: agreed,
         }))
     }
 }
@@ -377,6 +418,8 @@ impl ClientHandshake {
 pub struct Response<'b> {
     protocol: Option<&'b str>,
     parsed: Parsed<'b>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<(DeflateParams, DeflateConfig)>,
 }
 
 impl<'b> Response<'b> {
@@ -390,6 +433,12 @@ impl<'b> Response<'b> {
         self.parsed
             .list("sec-websocket-extensions")
             .map(Extension::parse)
+    }
+
+    /// The permessage-deflate parameters agreed, if any.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref().map(|(params, _)| params)
     }
 
     /// The first value of a header, by case-insensitive name, if it is UTF-8.
@@ -417,7 +466,13 @@ impl<'b> Response<'b> {
         now: Duration,
         rng: Box<dyn Rng + Send>,
     ) -> Connection {
-        Connection::with_rng(crate::Role::Client, config, now, rng)
+        #[allow(unused_mut)]
+        let mut connection = Connection::with_rng(crate::Role::Client, config, now, rng);
+        #[cfg(feature = "deflate")]
+        if let Some((params, config)) = self.deflate {
+            connection.enable_deflate(params, config);
+        }
+        connection
     }
 }
 
@@ -473,6 +528,9 @@ pub enum ResponseError {
     SeveralProtocols,
     /// The server agreed to an extension the client did not offer.
     ExtensionNotOffered(String),
+    /// The server's permessage-deflate response breaks RFC 7692.
+    #[cfg(feature = "deflate")]
+    Deflate(NegotiationError),
 }
 
 impl From<HttpError> for ResponseError {
@@ -511,6 +569,8 @@ impl fmt::Display for ResponseError {
                 f,
                 "the server agreed to extension {e:?}, which this client did not offer"
             ),
+            #[cfg(feature = "deflate")]
+            Self::Deflate(e) => write!(f, "the server's permessage-deflate response is invalid: {e}"),
         }
     }
 }

@@ -196,6 +196,8 @@ impl core::fmt::Display for HttpError {
     }
 }
 
+impl core::error::Error for HttpError {}
+
 impl HeaderBlock {
     const fn new(limits: Limits) -> Self {
         Self { limits, scanned: 0 }

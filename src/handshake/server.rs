@@ -353,6 +353,8 @@ mod building {
     use super::super::http_writer::{HttpWriter, InvalidHeader};
     use super::super::{accept_key, HttpError};
     use super::{Request, RequestError};
+    #[cfg(feature = "deflate")]
+    use crate::extensions::deflate::{self, DeflateConfig, DeflateParams};
 
     /// How to accept a request: the subprotocol, extensions and any extra
     /// response headers.
@@ -361,6 +363,8 @@ mod building {
         protocol: Option<&'a str>,
         extensions: Vec<&'a str>,
         headers: Vec<(&'a str, &'a str)>,
+        #[cfg(feature = "deflate")]
+        deflate: Option<DeflateConfig>,
     }
 
     impl<'a> Accept<'a> {
@@ -375,11 +379,21 @@ mod building {
             self
         }
 
-        /// Agrees to an extension, with the response parameters, e.g.
-        /// `permessage-deflate; server_no_context_takeover`. The client must
-        /// have offered an extension of that name.
+        /// Agrees to an extension the application implements itself, with
+        /// the response parameters, e.g. `x-custom; level=2`. The client
+        /// must have offered an extension of that name.
         pub fn extension(mut self, extension: &'a str) -> Self {
             self.extensions.push(extension);
+            self
+        }
+
+        /// Agrees to permessage-deflate if the client offers it in a form
+        /// `config` can accept: the first such offer is taken, the others
+        /// declined (RFC 7692 §5). The connection then compresses and
+        /// inflates messages itself.
+        #[cfg(feature = "deflate")]
+        pub fn deflate(mut self, config: DeflateConfig) -> Self {
+            self.deflate = Some(config);
             self
         }
 
@@ -405,6 +419,8 @@ mod building {
         response: Vec<u8>,
         protocol: Option<String>,
         header_len: usize,
+        #[cfg(feature = "deflate")]
+        deflate: Option<(DeflateParams, DeflateConfig)>,
     }
 
     impl Accepted {
@@ -429,6 +445,12 @@ mod building {
             self.header_len
         }
 
+        /// The permessage-deflate parameters agreed, if any.
+        #[cfg(feature = "deflate")]
+        pub fn deflate(&self) -> Option<&DeflateParams> {
+            self.deflate.as_ref().map(|(params, _)| params)
+        }
+
         /// The response to write and the server-side connection it opens.
         /// Feed the connection the bytes after [`header_len`](Self::header_len)
         /// first: they arrived early and are its first frames.
@@ -439,8 +461,13 @@ mod building {
         ) -> (Vec<u8>, crate::connection::Connection) {
             // A server never masks, so it never draws randomness.
             let rng = alloc::boxed::Box::new(NoRandomness);
-            let connection =
+            #[allow(unused_mut)]
+            let mut connection =
                 crate::connection::Connection::with_rng(crate::Role::Server, config, now, rng);
+            #[cfg(feature = "deflate")]
+            if let Some((params, config)) = self.deflate {
+                connection.enable_deflate(params, config);
+            }
             (self.response, connection)
         }
     }
@@ -529,6 +556,17 @@ mod building {
                     return Err(AcceptError::ExtensionNotOffered(name.to_owned()));
                 }
             }
+            #[allow(unused_mut)]
+            let mut extensions = accept.extensions.clone();
+            #[cfg(feature = "deflate")]
+            let deflate = accept.deflate.and_then(|config| {
+                deflate::accept_offers(self.extensions(), &config)
+                    .map(|(params, response)| (params, config, response))
+            });
+            #[cfg(feature = "deflate")]
+            if let Some((_, _, response)) = &deflate {
+                extensions.push(response);
+            }
             let mut http = HttpWriter::status(101);
             http.line("Upgrade", b"websocket");
             http.line("Connection", b"Upgrade");
@@ -537,8 +575,8 @@ mod building {
                 // A token: it was among the offered ones, which are all tokens.
                 http.line("Sec-WebSocket-Protocol", protocol.as_bytes());
             }
-            if !accept.extensions.is_empty() {
-                http.header_list("Sec-WebSocket-Extensions", &accept.extensions)?;
+            if !extensions.is_empty() {
+                http.header_list("Sec-WebSocket-Extensions", &extensions)?;
             }
             for (name, value) in &accept.headers {
                 http.header(name, value)?;
@@ -547,6 +585,8 @@ mod building {
                 response: http.finish(),
                 protocol: accept.protocol.map(ToOwned::to_owned),
                 header_len: self.header_len(),
+                #[cfg(feature = "deflate")]
+                deflate: deflate.map(|(params, config, _)| (params, config)),
             })
         }
 

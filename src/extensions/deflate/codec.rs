@@ -1,0 +1,253 @@
+//! Compressing and inflating messages (RFC 7692 §7.2), with zlib-rs.
+//!
+//! zlib-rs was chosen by measurement: compressing and inflating 1 KiB and
+//! 64 KiB of JSON it is 1.6-1.9x faster than miniz_oxide, and unlike
+//! miniz_oxide it compresses with any window from 2^9 to 2^15 bytes, which
+//! `server_max_window_bits` and `client_max_window_bits` require. It is pure
+//! Rust; its allocator hooks need `std`, so the `deflate` feature does too.
+
+use alloc::vec::Vec;
+use core::fmt;
+use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
+
+use super::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS};
+use crate::frame::Opcode;
+use crate::Role;
+
+/// What a sync flush ends with, left off each message by the sender and put
+/// back by the receiver (§7.2.1, §7.2.2).
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// The first piece of output room an inflated frame gets, per compressed byte;
+/// doubled as often as it fills. Text compresses about 4:1.
+const INFLATE_RATIO: usize = 4;
+
+/// The smallest output room worth a call into zlib.
+const MIN_ROOM: usize = 1024;
+
+/// The peer broke permessage-deflate's rules, or sent a message that
+/// inflates past the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CompressionError {
+    /// RSV1 (compressed) on a control frame, which is never compressed
+    /// (§6.1): 1002.
+    ControlFrame(Opcode),
+    /// RSV1 on a continuation frame: only a message's first frame carries
+    /// it (§6.1): 1002.
+    Continuation,
+    /// The payload is not valid DEFLATE data: 1007. zlib's description.
+    Corrupt(&'static str),
+    /// The message inflates to more than the limit: 1009.
+    TooBig {
+        /// The limit, the connection's maximum message size.
+        max: usize,
+    },
+}
+
+impl CompressionError {
+    /// The close code sent to the peer.
+    pub const fn close_code(&self) -> crate::close::CloseCode {
+        use crate::close::CloseCode;
+        match self {
+            Self::ControlFrame(_) | Self::Continuation => CloseCode::PROTOCOL_ERROR,
+            Self::Corrupt(_) => CloseCode::INVALID_PAYLOAD,
+            Self::TooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
+        }
+    }
+}
+
+impl fmt::Display for CompressionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ControlFrame(opcode) => write!(
+                f,
+                "{opcode} frame has RSV1 (compressed) set: control frames are never compressed (RFC 7692 §6.1)"
+            ),
+            Self::Continuation => f.write_str(
+                "continuation frame has RSV1 (compressed) set: only a message's first frame carries it (RFC 7692 §6.1)",
+            ),
+            Self::Corrupt(why) => write!(f, "compressed message is not valid DEFLATE data: {why}"),
+            Self::TooBig { max } => write!(
+                f,
+                "compressed message inflates to more than the limit of {max} bytes"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for CompressionError {}
+
+/// Our side's compressor.
+pub(crate) struct Compressor {
+    /// Created for the first compressed message.
+    stream: Option<Deflate>,
+    level: u8,
+    window_bits: u8,
+    no_context_takeover: bool,
+    threshold: usize,
+}
+
+impl Compressor {
+    pub(crate) fn new(role: Role, params: &DeflateParams, config: &DeflateConfig) -> Self {
+        let (no_context_takeover, window_bits) = params.sender(role);
+        Self {
+            stream: None,
+            level: config.level,
+            // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
+            window_bits: window_bits.max(9),
+            no_context_takeover,
+            threshold: config.threshold,
+        }
+    }
+
+    /// The message compressed, without the flush's tail; `None` if it is too
+    /// short to be worth it, or if zlib failed (then it goes uncompressed,
+    /// and a fresh compressor takes the next message).
+    pub(crate) fn compress(&mut self, message: &[u8]) -> Option<Vec<u8>> {
+        if message.len() < self.threshold {
+            return None;
+        }
+        let (level, bits) = (i32::from(self.level), self.window_bits);
+        let stream = self
+            .stream
+            .get_or_insert_with(|| Deflate::new(level, false, bits));
+        let Some(mut out) = sync_flush(stream, message) else {
+            self.stream = None;
+            return None;
+        };
+        if self.no_context_takeover {
+            stream.reset();
+        }
+        if out.ends_with(&TAIL) {
+            out.truncate(out.len() - TAIL.len());
+        }
+        Some(out)
+    }
+}
+
+/// Compresses `input` and flushes to a byte boundary.
+fn sync_flush(stream: &mut Deflate, mut input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() / 2 + 64);
+    loop {
+        let start = out.len();
+        let room = (out.capacity() - start).max(64);
+        out.resize(start + room, 0);
+        let (read, written) = (stream.total_in(), stream.total_out());
+        let status = stream.compress(
+            input,
+            out.get_mut(start..).unwrap_or_default(),
+            DeflateFlush::SyncFlush,
+        );
+        let consumed = (stream.total_in() - read) as usize;
+        let produced = (stream.total_out() - written) as usize;
+        out.truncate(start + produced);
+        input = input.get(consumed..).unwrap_or_default();
+        status.ok()?;
+        // Room left over: the flush is complete.
+        if input.is_empty() && produced < room {
+            return Some(out);
+        }
+        out.reserve(out.len());
+    }
+}
+
+/// The peer's messages' inflater.
+pub(crate) struct Decompressor {
+    /// Created for the first compressed message.
+    stream: Option<Inflate>,
+    params: DeflateParams,
+    /// Whether the peer starts each message with an empty window.
+    peer_resets: bool,
+    /// Bytes inflated so far of the message in progress.
+    inflated: usize,
+}
+
+impl Decompressor {
+    pub(crate) fn new(role: Role, params: DeflateParams) -> Self {
+        let peer = match role {
+            Role::Server => Role::Client,
+            Role::Client => Role::Server,
+        };
+        Self {
+            stream: None,
+            params,
+            peer_resets: params.sender(peer).0,
+            inflated: 0,
+        }
+    }
+
+    /// What the handshake agreed to.
+    pub(crate) fn params(&self) -> &DeflateParams {
+        &self.params
+    }
+
+    /// Inflates the next piece of a compressed message, appending to `out`;
+    /// `last` when it ends the message. The message may inflate to `max`
+    /// bytes; `out` never grows beyond one byte more.
+    pub(crate) fn inflate(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<(), CompressionError> {
+        // Whatever window the peer uses, 2^15 bytes hold it; one size means
+        // `reset` (which restores the default) keeps the same window.
+        let stream = self
+            .stream
+            .get_or_insert_with(|| Inflate::new(false, MAX_WINDOW_BITS));
+        let mut room_hint = input.len().saturating_mul(INFLATE_RATIO).max(MIN_ROOM);
+        for mut piece in [input, if last { &TAIL[..] } else { &[] }] {
+            // zlib may hold output back for want of room, even with no input left.
+            let mut full = false;
+            while !piece.is_empty() || full {
+                // One byte past the limit is how a bomb is told from a
+                // message that fits exactly.
+                let allowed = max.saturating_sub(self.inflated).saturating_add(1);
+                let room = room_hint.min(allowed);
+                let start = out.len();
+                out.reserve_exact(room);
+                out.resize(start + room, 0);
+                let (read, written) = (stream.total_in(), stream.total_out());
+                let result = stream.decompress(
+                    piece,
+                    out.get_mut(start..).unwrap_or_default(),
+                    InflateFlush::SyncFlush,
+                );
+                let consumed = (stream.total_in() - read) as usize;
+                let produced = (stream.total_out() - written) as usize;
+                out.truncate(start + produced);
+                self.inflated += produced;
+                piece = piece.get(consumed..).unwrap_or_default();
+                if self.inflated > max {
+                    return Err(CompressionError::TooBig { max });
+                }
+                full = produced == room;
+                if full {
+                    room_hint = room_hint.saturating_mul(2);
+                }
+                match result {
+                    // A final block ends the stream; whatever follows starts
+                    // a new one, with an empty window.
+                    Ok(Status::StreamEnd) => stream.reset(false),
+                    Ok(Status::Ok | Status::BufError) if consumed > 0 || produced > 0 => {}
+                    // Nothing more to give.
+                    Ok(_) if piece.is_empty() => break,
+                    Ok(_) => return Err(CompressionError::Corrupt("the data makes no progress")),
+                    Err(_) => {
+                        let why = stream.error_message().unwrap_or("invalid data");
+                        return Err(CompressionError::Corrupt(why));
+                    }
+                }
+            }
+        }
+        if last {
+            self.inflated = 0;
+            if self.peer_resets {
+                stream.reset(false);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! permessage-deflate (RFC 7692): each message compressed with DEFLATE.
+//!
+//! Browsers offer it on every connection. A client offers it with
+//! [`ClientRequest::deflate`](crate::handshake::client::ClientRequest::deflate),
+//! a server agrees with [`Accept::deflate`](crate::handshake::server::Accept::deflate);
+//! both take a [`DeflateConfig`]. The [`DeflateParams`] agreed are then
+//! visible on both sides, and the connection compresses each message of at
+//! least [`threshold`](DeflateConfig::threshold) bytes and inflates the
+//! peer's compressed messages.
+//!
+//! Inflating is where a peer could make a few bytes cost gigabytes: a
+//! compressed message is inflated only up to the connection's
+//! [`max_message_size`](crate::connection::Config::max_message_size), and
+//! fails with close code 1009 one byte beyond it, having never held more.
+//!
+//! ```
+//! use wscore::extensions::deflate::DeflateConfig;
+//! use wscore::handshake::server::{Accept, ServerHandshake};
+//! use wscore::handshake::{Limits, Status};
+//!
+//! let request = b"GET / HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+//!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+//!     Sec-WebSocket-Version: 13\r\n\
+//!     Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
+//! let mut handshake = ServerHandshake::new(Limits::new());
+//! let Status::Complete(request) = handshake.receive(request)? else { unreachable!() };
+//! let accepted = request.accept(&Accept::new().deflate(DeflateConfig::new()))?;
+//! assert_eq!(accepted.deflate().unwrap().client_max_window_bits, 15);
+//! let response = std::str::from_utf8(accepted.response())?;
+//! assert!(response.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Compression state is created with a connection's first compressed
+//! message, not before: an idle connection costs no more with the extension
+//! than without. Once created, a compressor at the default level and window
+//! holds about 270 KiB, an inflater about 40 KiB; with no context takeover
+//! they are reset, not freed, after each message.
+
+mod codec;
+mod negotiation;
+
+pub use codec::CompressionError;
+pub(crate) use codec::{Compressor, Decompressor};
+pub use negotiation::NegotiationError;
+pub(crate) use negotiation::{accept_offers, check_response, offer};
+
+/// The extension's name in `Sec-WebSocket-Extensions`.
+pub const NAME: &str = "permessage-deflate";
+
+/// The largest LZ77 window, 2^15 bytes, and what applies when none is negotiated.
+pub const MAX_WINDOW_BITS: u8 = 15;
+
+/// The smallest window a peer may ask for. zlib cannot compress raw DEFLATE
+/// with 2^8 bytes, so 9 is used instead: its compressor never reaches back
+/// more than 250 bytes, which a 2^8-byte window holds.
+pub const MIN_WINDOW_BITS: u8 = 8;
+
+/// What to offer (client) or accept (server), and how to compress.
+///
+/// The parameters carry their RFC 7692 §7 names, from the server's point of
+/// view or the client's whichever the role: `server_*` limits what the server
+/// compresses with, `client_*` what the client compresses with.
+///
+/// ```
+/// use wscore::extensions::deflate::DeflateConfig;
+///
+/// // A server that keeps no compression state between messages, and
+/// // compresses only messages of 1 KiB or more.
+/// let config = DeflateConfig::new().server_no_context_takeover(true).threshold(1024);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeflateConfig {
+    pub(crate) level: u8,
+    pub(crate) threshold: usize,
+    pub(crate) server_no_context_takeover: bool,
+    pub(crate) client_no_context_takeover: bool,
+    pub(crate) server_max_window_bits: Option<u8>,
+    pub(crate) client_max_window_bits: Option<u8>,
+}
+
+impl DeflateConfig {
+    /// Compression level 6, messages of 64 bytes or more compressed, context
+    /// kept between messages, full 32 KiB windows: what browsers agree to.
+    pub const fn new() -> Self {
+        Self {
+            level: 6,
+            threshold: 64,
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: None,
+            client_max_window_bits: None,
+        }
+    }
+
+    /// The zlib compression level, 0 (stored, no compression) to 9
+    /// (smallest, slowest); larger values mean 9.
+    pub const fn level(mut self, level: u8) -> Self {
+        self.level = if level > 9 { 9 } else { level };
+        self
+    }
+
+    /// Messages shorter than this are sent uncompressed: for a few bytes,
+    /// compressing costs more time than it saves on the wire.
+    pub const fn threshold(mut self, bytes: usize) -> Self {
+        self.threshold = bytes;
+        self
+    }
+
+    /// The server starts every message with an empty window. A client asks
+    /// for it (and fails the handshake if refused); a server imposes it on
+    /// itself.
+    pub const fn server_no_context_takeover(mut self, on: bool) -> Self {
+        self.server_no_context_takeover = on;
+        self
+    }
+
+    /// The client starts every message with an empty window. A client
+    /// offers it and does so; a server asks it of the client.
+    pub const fn client_no_context_takeover(mut self, on: bool) -> Self {
+        self.client_no_context_takeover = on;
+        self
+    }
+
+    /// The largest window the server compresses with, 2^bits bytes, bits
+    /// clamped to 8..=15. A client asks for it (and fails the handshake if
+    /// the server does not agree); a server imposes it on itself.
+    pub const fn server_max_window_bits(mut self, bits: Option<u8>) -> Self {
+        self.server_max_window_bits = clamp_bits(bits);
+        self
+    }
+
+    /// The largest window the client compresses with, 2^bits bytes, bits
+    /// clamped to 8..=15. A client offers it and keeps to it; a server asks
+    /// it of clients that offer to be limited.
+    pub const fn client_max_window_bits(mut self, bits: Option<u8>) -> Self {
+        self.client_max_window_bits = clamp_bits(bits);
+        self
+    }
+}
+
+impl Default for DeflateConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const fn clamp_bits(bits: Option<u8>) -> Option<u8> {
+    match bits {
+        Some(bits) if bits < MIN_WINDOW_BITS => Some(MIN_WINDOW_BITS),
+        Some(bits) if bits > MAX_WINDOW_BITS => Some(MAX_WINDOW_BITS),
+        bits => bits,
+    }
+}
+
+/// What the handshake agreed to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeflateParams {
+    /// The server starts every message with an empty window.
+    pub server_no_context_takeover: bool,
+    /// The client starts every message with an empty window.
+    pub client_no_context_takeover: bool,
+    /// The server's largest window, 2^n bytes, 8..=15.
+    pub server_max_window_bits: u8,
+    /// The client's largest window, 2^n bytes, 8..=15.
+    pub client_max_window_bits: u8,
+}
+
+impl DeflateParams {
+    /// Whether the endpoint in `role` resets its window after each message,
+    /// and the window bits it compresses with.
+    pub(crate) fn sender(&self, role: crate::Role) -> (bool, u8) {
+        match role {
+            crate::Role::Server => (self.server_no_context_takeover, self.server_max_window_bits),
+            crate::Role::Client => (self.client_no_context_takeover, self.client_max_window_bits),
+        }
+    }
+}
