@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use wscore::close::CloseCode;
 use wscore::connection::{Event, Message};
+use wscore::extensions::deflate::DeflateConfig;
+use wscore::handshake::client::ClientRequest;
 use wscore_blocking::{Error, WebSocket};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -35,7 +37,13 @@ fn run(url: &str, agent: &str) -> Result<(), Error> {
     let _ = ws.close(CloseCode::NORMAL, "");
     drain(&mut ws);
     for case in 1..=count {
-        match WebSocket::connect(&format!("{url}/runCase?case={case}&agent={agent}"), TIMEOUT) {
+        // Offers permessage-deflate, for cases 12.* and 13.*; the other
+        // cases' server declines it.
+        let case_url = format!("{url}/runCase?case={case}&agent={agent}");
+        let request = ClientRequest::from_url(&case_url)
+            .map_err(|e| Error::Handshake(e.to_string()))?
+            .deflate(DeflateConfig::new());
+        match WebSocket::connect_request(&request, TIMEOUT) {
             Ok(mut ws) => echo(&mut ws),
             Err(error) => eprintln!("case {case}: {error}"),
         }

@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use wscore::close::CloseCode;
 use wscore::connection::{Event, Message};
+use wscore::extensions::deflate::DeflateConfig;
+use wscore::handshake::client::ClientRequest;
 use wscore_blocking::{Error, WebSocket};
 
 struct Args {
@@ -63,7 +65,13 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: &Args) -> Result<(), String> {
-    let mut ws = WebSocket::connect(&args.url, args.timeout)
+    // Offers compression, as browsers do; the server may decline.
+    let mut ws = ClientRequest::from_url(&args.url)
+        .map_err(|e| Error::Handshake(e.to_string()))
+        .and_then(|request| {
+            let request = request.deflate(DeflateConfig::new());
+            WebSocket::connect_request(&request, args.timeout)
+        })
         .map_err(|error| describe(&args.url, args.timeout, &error))?;
     ws.get_ref()
         .set_read_timeout(Some(args.timeout))

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! One thread per connection, up to `MAX_CONNECTIONS`; beyond that new
-//! connections are turned away with 503. One log line when a connection
+//! connections are turned away with 503. permessage-deflate is agreed when
+//! the client offers it, as browsers do. One log line when a connection
 //! opens and one when it closes, with the code and reason or the error.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::thread;
 
 use wscore::connection::{Config, Event, Message};
+use wscore::extensions::deflate::DeflateConfig;
 use wscore_blocking::{Accept, Decision, Error, Reject, WebSocket};
 
 const MAX_CONNECTIONS: usize = 1000;
@@ -92,7 +94,7 @@ fn serve(stream: TcpStream) {
         if !request.is_upgrade() && request.path() == "/" {
             Decision::Respond(Reject::html(PAGE))
         } else {
-            Decision::Accept(Accept::new())
+            Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
         }
     };
     let mut ws = match WebSocket::accept_with(stream, config, decide) {
@@ -103,7 +105,10 @@ fn serve(stream: TcpStream) {
             return;
         }
     };
-    println!("{peer}: open");
+    match ws.connection().deflate() {
+        Some(params) => println!("{peer}: open, compressed ({params:?})"),
+        None => println!("{peer}: open"),
+    }
     loop {
         let sent = match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)),

@@ -207,6 +207,26 @@ impl WebSocket<TcpStream> {
     /// handshake.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, Error> {
         let request = ClientRequest::from_url(url).map_err(|e| Error::Handshake(e.to_string()))?;
+        Self::connect_request(&request, timeout)
+    }
+
+    /// Connects to the host and port of `request` (from
+    /// [`ClientRequest::from_url`], with the subprotocols, extensions and
+    /// headers to offer) and runs its handshake. `timeout` bounds the TCP
+    /// connect and the handshake.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use wscore::extensions::deflate::DeflateConfig;
+    /// use wscore::handshake::client::ClientRequest;
+    /// use wscore_blocking::WebSocket;
+    ///
+    /// let request = ClientRequest::from_url("ws://127.0.0.1:9001/")?.deflate(DeflateConfig::new());
+    /// let ws = WebSocket::connect_request(&request, Duration::from_secs(5))?;
+    /// println!("compression: {:?}", ws.connection().deflate());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn connect_request(request: &ClientRequest<'_>, timeout: Duration) -> Result<Self, Error> {
         if request.is_secure() {
             return Err(Error::Handshake(String::from(
                 "wss:// needs TLS, which this adapter does not provide; use ws://",
@@ -222,7 +242,7 @@ impl WebSocket<TcpStream> {
                 Ok(stream) => {
                     stream.set_read_timeout(Some(timeout))?;
                     stream.set_nodelay(true)?;
-                    let ws = Self::connect_with(stream, &request, Config::new())?;
+                    let ws = Self::connect_with(stream, request, Config::new())?;
                     ws.stream.set_read_timeout(None)?;
                     return Ok(ws);
                 }
