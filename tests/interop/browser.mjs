@@ -1,6 +1,7 @@
 // Headless Chromium loads the echo server's page with #selftest and waits
 // for the page to report that text, binary and 1 MiB messages came back and
-// the connection closed cleanly.
+// the connection closed cleanly, with permessage-deflate agreed (Chromium
+// offers it on every connection).
 //
 // Usage: node browser.mjs http://127.0.0.1:PORT/
 import { chromium } from "playwright-core";
@@ -21,7 +22,12 @@ try {
     console.error("chromium: " + text.split("\n").filter((l) => l.includes("selftest")).join("; "));
     process.exit(1);
   }
-  console.log("headless chromium page: ok");
+  const line = text.split("\n").find((l) => l.includes("selftest: ok"));
+  if (!line.includes("permessage-deflate")) {
+    console.error("chromium: permessage-deflate was not agreed: " + line);
+    process.exit(1);
+  }
+  console.log("headless chromium page: " + line);
 } finally {
   await browser.close();
 }

@@ -1,8 +1,9 @@
 // Node's `ws` client against a wscore echo server.
 //
 // Usage: node node_client.mjs ws://127.0.0.1:PORT/
-// Exchanges text, binary, a 1 MiB message, a ping and a clean close; exits
-// non-zero with the reason on any difference.
+// Exchanges text, binary, a 1 MiB message, a ping and a clean close,
+// compressed with permessage-deflate; exits non-zero with the reason on any
+// difference.
 import WebSocket from "ws";
 
 const url = process.argv[2];
@@ -25,7 +26,10 @@ const sendNext = () => {
   const [kind, data] = messages[next];
   ws.send(data, { binary: kind === "binary" });
 };
-ws.on("open", sendNext);
+ws.on("open", () => {
+  if (!ws.extensions.startsWith("permessage-deflate")) fail(`permessage-deflate not agreed: "${ws.extensions}"`);
+  sendNext();
+});
 ws.on("message", (data, isBinary) => {
   const [kind, sent] = messages[next];
   const same = kind === "binary" ? isBinary && Buffer.compare(data, sent) === 0 : !isBinary && data.toString() === sent;
@@ -40,7 +44,7 @@ ws.on("pong", (data) => {
 });
 ws.on("close", (code) => {
   if (code !== 1000) fail(`closed with ${code}, expected 1000`);
-  console.log("node ws client: ok");
+  console.log(`node ws client: ok (${ws.extensions})`);
   process.exit(0);
 });
 ws.on("error", (error) => fail(error.message));

@@ -9,6 +9,8 @@ import websockets
 
 
 async def echo(ws):
+    # For run.sh: what the client's offer led to.
+    print("extensions:", ws.response.headers.get("Sec-WebSocket-Extensions"), flush=True)
     async for message in ws:
         await ws.send(message)
 

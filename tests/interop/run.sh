@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Real clients and servers we did not write, against wscore's examples:
 # Python's websockets and Node's ws clients and headless Chromium against
-# echo_server, and the client example against a websockets server.
-# Installs what it needs (pip, npm, apt).
+# echo_server, and the client example against a websockets server. Every
+# one of them must agree to permessage-deflate. Installs what it needs (pip,
+# npm, apt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -37,4 +38,6 @@ trap 'kill "$server" "$python_server" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9202) 2>/dev/null && break; sleep 0.1; done
 reply=$(./target/release/examples/client ws://127.0.0.1:9202/ "hello python server")
 [ "$reply" = "hello python server" ] || { echo "client example: got '$reply'"; exit 1; }
-echo "client example against python websockets server: ok"
+grep -q "extensions: permessage-deflate" target/interop-python-server.log \
+    || { echo "client example: permessage-deflate not agreed"; cat target/interop-python-server.log; exit 1; }
+echo "client example against python websockets server: ok (permessage-deflate)"
