@@ -4,11 +4,12 @@
 //! enforced before more is read); a complete request never claims more bytes
 //! than were given; every refusal is a well-formed HTTP response; a request
 //! that passes the checks is accepted with a 101 that wscore's own client
-//! takes.
+//! takes, agreeing to the same permessage-deflate parameters.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use base64::Engine;
+use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
@@ -53,6 +54,13 @@ fuzz_target!(|data: &[u8]| {
         Some(protocol) => Accept::new().protocol(protocol),
         None => Accept::new(),
     };
+    let accept = accept.deflate(
+        DeflateConfig::new()
+            .server_no_context_takeover(setup & 1 != 0)
+            .client_no_context_takeover(setup & 2 != 0)
+            .server_max_window_bits(Some(8 + setup % 8))
+            .client_max_window_bits((setup & 4 != 0).then_some(9 + setup % 7)),
+    );
     match request.accept(&accept) {
         Ok(accepted) => {
             assert!(request.check().is_ok());
@@ -63,10 +71,18 @@ fuzz_target!(|data: &[u8]| {
                 Some(protocol) => ClientRequest::new("h", "/").protocol(protocol),
                 None => ClientRequest::new("h", "/"),
             };
+            let client_request = client_request.deflate(DeflateConfig::new());
             let (sent, mut client) = client_request.build(&mut Nonce(nonce)).expect("valid request");
             assert!(sent.windows(key.len()).any(|w| w == key.as_bytes()), "canonical key");
             let response = accepted.response();
-            assert!(matches!(client.receive(response), Ok(Status::Complete(r)) if r.header_len() == response.len()));
+            // and agree to the same compression.
+            match client.receive(response) {
+                Ok(Status::Complete(r)) => {
+                    assert_eq!(r.header_len(), response.len());
+                    assert_eq!(r.deflate(), accepted.deflate());
+                }
+                other => panic!("our client refused our response: {other:?}"),
+            }
         }
         Err(error) => {
             assert!(request.check().is_err() || protocol.is_some());

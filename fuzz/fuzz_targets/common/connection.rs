@@ -5,15 +5,17 @@ use bytes::{Bytes, BytesMut};
 use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message, State};
+use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
 use wscore::Role;
 
 const MAX_FRAME: u64 = 4096;
 const MAX_MESSAGE: usize = 16384;
 
 pub fn run(role: Role, data: &[u8]) {
-    let Some((&setup, mut data)) = data.split_first() else {
+    let [setup, deflate, ref data @ ..] = *data else {
         return;
     };
+    let mut data = data;
     let config = Config::new()
         .max_frame_size(MAX_FRAME)
         .max_message_size(MAX_MESSAGE)
@@ -22,6 +24,16 @@ pub fn run(role: Role, data: &[u8]) {
         .keepalive(Some(Duration::from_millis(300)))
         .idle_timeout(Some(Duration::from_secs(1)));
     let mut conn = Connection::new(role, config, Duration::ZERO);
+    // Bit 0: permessage-deflate agreed; the others pick its parameters.
+    if deflate & 1 == 1 {
+        let params = DeflateParams {
+            server_no_context_takeover: deflate & 2 != 0,
+            client_no_context_takeover: deflate & 4 != 0,
+            server_max_window_bits: 8 + (deflate >> 3 & 7),
+            client_max_window_bits: 15 - (deflate >> 5 & 7),
+        };
+        conn.enable_deflate(params, DeflateConfig::new().threshold(usize::from(setup % 64)));
+    }
     let mut now = Duration::ZERO;
     let mut buf = BytesMut::new();
     let mut take = |data: &mut &[u8], n: usize| {
