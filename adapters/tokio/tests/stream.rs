@@ -1,5 +1,6 @@
 //! wscore-tokio over loopback TCP: messages both ways, ping/pong and close,
-//! a client we did not write, cancel-safe reads, split halves, keepalive.
+//! a client we did not write, cancel-safe reads, split halves, keepalive,
+//! compression.
 
 use std::time::Duration;
 
@@ -202,4 +203,45 @@ async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
         "{sent} messages accepted without the peer reading"
     );
     client.abort();
+}
+
+#[tokio::test]
+async fn compressed_both_ways_when_agreed() {
+    use wscore::extensions::deflate::DeflateConfig;
+    use wscore::handshake::client::ClientRequest;
+
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let accept = |_: &wscore_tokio::Request<'_>| {
+            Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
+        };
+        let ws = wscore_tokio::accept_with(stream, Config::new(), accept)
+            .await
+            .unwrap();
+        assert!(ws.connection().deflate().is_some());
+        echo(ws).await;
+    });
+    let request = ClientRequest::from_url(&url)
+        .unwrap()
+        .deflate(DeflateConfig::new());
+    let stream = TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches('/'))
+        .await
+        .unwrap();
+    let mut ws = wscore_tokio::connect_with(stream, &request, Config::new())
+        .await
+        .unwrap();
+    assert!(ws.connection().deflate().is_some());
+    let text: String = (0..5000).map(|i| format!("{{\"n\":{i}}},")).collect();
+    for message in [
+        Message::text(text.clone()),
+        Message::text("short"),
+        Message::binary(vec![0u8; 100_000]),
+    ] {
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), message);
+    }
+    ws.close().await.unwrap();
+    assert!(ws.next().await.is_none());
+    server.await.unwrap();
 }
