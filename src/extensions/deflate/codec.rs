@@ -25,6 +25,9 @@ const INFLATE_RATIO: usize = 4;
 /// The smallest output room worth a call into zlib.
 const MIN_ROOM: usize = 1024;
 
+/// Output room for the tail, whose block is empty.
+const TAIL_ROOM: usize = 64;
+
 /// The peer broke permessage-deflate's rules, or sent a message that
 /// inflates past the limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,8 +200,10 @@ impl Decompressor {
         let stream = self
             .stream
             .get_or_insert_with(|| Inflate::new(false, MAX_WINDOW_BITS));
-        let mut room_hint = input.len().saturating_mul(INFLATE_RATIO).max(MIN_ROOM);
-        for mut piece in [input, if last { &TAIL[..] } else { &[] }] {
+        let tail: &[u8] = if last { &TAIL } else { &[] };
+        let first_room = input.len().saturating_mul(INFLATE_RATIO).max(MIN_ROOM);
+        // The tail is an empty block: it yields only output zlib held back.
+        for (mut piece, mut room_hint) in [(input, first_room), (tail, TAIL_ROOM)] {
             // zlib may hold output back for want of room, even with no input left.
             let mut full = false;
             while !piece.is_empty() || full {
