@@ -8,6 +8,9 @@
 //!   borrowed slice (`Payload::Borrowed`, as its examples do, which copies
 //!   before masking).
 //!
+//! `wscore-slice` sends the 16-byte payload with `send_binary(&[u8])`, which
+//! copies it, rather than as a `Message`.
+//!
 //! `cargo bench --bench encode`
 
 mod common;
@@ -24,6 +27,11 @@ use wscore::Role;
 /// Sends and writes the bytes out through the borrowed-slice path.
 fn wscore_send(conn: &mut Connection, message: Message) {
     conn.send(message).unwrap();
+    write_out(conn);
+}
+
+/// Writes what is waiting through the borrowed-slice path.
+fn write_out(conn: &mut Connection) {
     loop {
         let pending = black_box(conn.transmit_bytes());
         if pending.is_empty() {
@@ -62,6 +70,14 @@ fn small_messages(c: &mut Criterion, role: Role) {
         b.iter(|| {
             for _ in 0..COUNT {
                 wscore_send(&mut conn, Message::Binary(Bytes::from_static(payload)));
+            }
+        })
+    });
+    group.bench_function("wscore-slice", |b| {
+        b.iter(|| {
+            for _ in 0..COUNT {
+                conn.send_binary(payload).unwrap();
+                write_out(&mut conn);
             }
         })
     });

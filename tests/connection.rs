@@ -506,6 +506,35 @@ fn clients_mask_with_fresh_keys_and_never_touch_shared_payloads() {
 }
 
 #[test]
+fn slices_are_sent_as_messages_are() {
+    for role in [Role::Server, Role::Client] {
+        for frame_size in [16 << 20, 300] {
+            let config = Config::new().send_frame_size(frame_size);
+            let (mut by_message, mut by_slice) = (
+                Connection::new(role, config, T0),
+                Connection::new(role, config, T0),
+            );
+            for len in [0, 1, 16, 125, 126, 256, 257, 1000, 70_000] {
+                let data: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+                let text = "é".repeat(len / 2);
+                by_message.send(Message::binary(data.clone())).unwrap();
+                by_message.send(Message::text(text.clone())).unwrap();
+                by_slice.send_binary(&data).unwrap();
+                by_slice.send_text(&text).unwrap();
+            }
+            let (expected, got) = (transmitted(&mut by_message), transmitted(&mut by_slice));
+            assert_eq!(frames_written(role, &got), frames_written(role, &expected));
+            if role == Role::Server {
+                assert_eq!(got, expected);
+            }
+            by_slice.close(T0, CloseCode::NORMAL, "").unwrap();
+            assert_eq!(by_slice.send_text("late"), Err(SendError::Closed));
+            assert_eq!(by_slice.send_binary(b"late"), Err(SendError::Closed));
+        }
+    }
+}
+
+#[test]
 fn backpressure_counts_queued_bytes() {
     let mut conn = Connection::new(Role::Server, Config::new().high_water_mark(1000), T0);
     conn.send(Message::binary(vec![0; 600])).unwrap();

@@ -825,3 +825,27 @@ fn uncompressed_messages_pass_on_a_deflate_connection() {
         ]
     );
 }
+
+#[test]
+fn slices_are_compressed_too() {
+    let (mut client, mut server) = pair(DeflateConfig::new(), DeflateConfig::new(), Config::new());
+    let text = json(3000, 11);
+    client.send_text(&text).unwrap();
+    client.send_binary(text.as_bytes()).unwrap();
+    client.send_text("tiny").unwrap();
+    let wire = transmitted(&mut client);
+    let rsv: Vec<bool> = headers(Role::Client, &wire)
+        .iter()
+        .map(|(_, rsv, _)| rsv.contains(Rsv::RSV1))
+        .collect();
+    assert_eq!(rsv, [true, true, false]);
+    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    assert_eq!(
+        events(&mut server),
+        [
+            Event::Text(text.clone().into()),
+            Event::Binary(text.into_bytes().into()),
+            Event::Text("tiny".into()),
+        ]
+    );
+}

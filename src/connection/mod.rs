@@ -319,6 +319,39 @@ impl Connection {
         }
     }
 
+    /// Queues a text message, copying `text`: for short messages the
+    /// cheapest way to send, with no [`Message`] or `Bytes` to build. Long
+    /// ones are copied once, then sent as [`send`](Self::send) sends them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wscore::connection::{Config, Connection};
+    /// use wscore::Role;
+    ///
+    /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
+    /// conn.send_text("hi")?;
+    /// assert_eq!(conn.transmit_bytes(), b"\x81\x02hi");
+    /// # Ok::<(), wscore::connection::SendError>(())
+    /// ```
+    #[inline]
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.send_slice(Opcode::Text, text.as_bytes())
+    }
+
+    /// Queues a binary message, copying `data`; see [`send_text`](Self::send_text).
+    #[inline]
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.send_slice(Opcode::Binary, data)
+    }
+
+    #[inline]
+    fn send_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
+        if !matches!(self.state, State::Open) {
+            return Err(SendError::Closed);
+        }
+        self.outgoing.message_slice(opcode, data)
+    }
+
     /// Starts the close handshake with `code` and `reason`. Closing a
     /// connection that is already closing or closed does nothing.
     pub fn close(&mut self, now: Duration, code: CloseCode, reason: &str) -> Result<(), SendError> {

@@ -75,12 +75,36 @@ impl Outgoing {
     /// Queues a text or binary message, compressed if permessage-deflate
     /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        #[cfg(feature = "deflate")]
-        if let Some(compressed) = self.compressor.as_mut().and_then(|c| c.compress(&payload)) {
+        if let Some(compressed) = self.compress(&payload) {
             // RSV1 marks the message as compressed, on its first frame only.
-            return self.fragments(opcode, Rsv::RSV1, Bytes::from(compressed));
+            return self.fragments(opcode, Rsv::RSV1, compressed);
         }
         self.fragments(opcode, Rsv::NONE, payload)
+    }
+
+    /// Queues a text or binary message given as a slice: a short one is
+    /// copied straight to the arena, a long one into a buffer of its own.
+    pub(crate) fn message_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
+        if let Some(compressed) = self.compress(data) {
+            return self.fragments(opcode, Rsv::RSV1, compressed);
+        }
+        if data.len() > INLINE_PAYLOAD || data.len() > self.frame_size {
+            return self.fragments(opcode, Rsv::NONE, Bytes::copy_from_slice(data));
+        }
+        let (header, key) = self.header(true, opcode, Rsv::NONE, data.len())?;
+        self.queued_bytes += header.len() + data.len();
+        self.append(&header, data, key);
+        Ok(())
+    }
+
+    /// The message compressed, if permessage-deflate is on and it is long
+    /// enough to be worth it.
+    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+    fn compress(&mut self, message: &[u8]) -> Option<Bytes> {
+        #[cfg(feature = "deflate")]
+        return self.compressor.as_mut()?.compress(message).map(Bytes::from);
+        #[cfg(not(feature = "deflate"))]
+        None
     }
 
     /// Queues a message in frames of at most `frame_size`, `rsv` on the first.
