@@ -75,6 +75,10 @@ impl Outgoing {
     /// Queues a text or binary message, compressed if permessage-deflate
     /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
+        if payload.len() <= INLINE_PAYLOAD {
+            // Copied next to its header either way: only borrow it.
+            return self.message_slice(opcode, &payload);
+        }
         if let Some(compressed) = self.compress(&payload) {
             // RSV1 marks the message as compressed, on its first frame only.
             return self.fragments(opcode, Rsv::RSV1, compressed);
