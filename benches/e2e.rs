@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+#[allow(dead_code)] // the permessage-deflate server is for the idle bench
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 

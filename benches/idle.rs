@@ -1,6 +1,8 @@
 //! Resident memory of idle WebSocket connections on a server: 10,000
 //! connections that completed the handshake and then send nothing, on
-//! wscore-tokio and on tokio-tungstenite, in the same run.
+//! wscore-tokio (also with permessage-deflate agreed) and on
+//! tokio-tungstenite, in the same run. Each client offers permessage-deflate,
+//! as browsers do.
 //!
 //! The server runs as a child process (this binary with `--serve NAME`), so
 //! that its resident set holds only server-side state; the parent opens the
@@ -16,14 +18,15 @@ use std::process::{Command, Stdio};
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use echo_servers::{serve, tungstenite_echo, wscore_echo};
+use echo_servers::{serve, tungstenite_echo, wscore_deflate_echo, wscore_echo};
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 200;
 
 const REQUEST: &[u8] =
     b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
 
 fn run_server(name: &str) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -35,6 +38,7 @@ fn run_server(name: &str) {
         // Echo servers: on an idle connection they just wait.
         let addr = match name {
             "wscore-tokio" => serve(wscore_echo).await,
+            "wscore-tokio+deflate" => serve(wscore_deflate_echo).await,
             _ => serve(tungstenite_echo).await,
         };
         println!("{addr}");
@@ -97,7 +101,7 @@ fn main() {
         1000
     };
     println!("\nserver resident memory per idle connection ({connections} connections)");
-    for name in ["wscore-tokio", "tokio-tungstenite"] {
+    for name in ["wscore-tokio", "wscore-tokio+deflate", "tokio-tungstenite"] {
         let per = measure(name, connections);
         println!("  {name:<18} {:>8.0} bytes ({:.1} KiB)", per, per / 1024.0);
     }

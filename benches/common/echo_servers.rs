@@ -6,14 +6,30 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use tokio::net::{TcpListener, TcpStream};
-use wscore::connection::Message;
+use wscore::connection::{Config, Message};
+use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
 
 pub async fn wscore_echo(stream: TcpStream) {
-    let Ok(mut ws) = wscore_tokio::accept(stream).await else {
+    let Ok(ws) = wscore_tokio::accept(stream).await else {
         return;
     };
+    wscore_echo_on(ws).await;
+}
+
+/// The wscore-tokio echo server agreeing to permessage-deflate when offered.
+pub async fn wscore_deflate_echo(stream: TcpStream) {
+    let accept = |_: &wscore_tokio::Request<'_>| {
+        wscore_tokio::Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
+    };
+    let Ok(ws) = wscore_tokio::accept_with(stream, Config::new(), accept).await else {
+        return;
+    };
+    wscore_echo_on(ws).await;
+}
+
+async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<TcpStream>) {
     while let Some(Ok(message)) = ws.next().await {
         if matches!(message, Message::Text(_) | Message::Binary(_))
             && ws.send(message).await.is_err()

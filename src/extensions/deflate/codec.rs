@@ -6,6 +6,7 @@
 //! `server_max_window_bits` and `client_max_window_bits` require. It is pure
 //! Rust; its allocator hooks need `std`, so the `deflate` feature does too.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
@@ -83,8 +84,9 @@ impl core::error::Error for CompressionError {}
 
 /// Our side's compressor.
 pub(crate) struct Compressor {
-    /// Created for the first compressed message.
-    stream: Option<Deflate>,
+    /// Created for the first compressed message; boxed so that a connection
+    /// that never compresses stays small.
+    stream: Option<Box<Deflate>>,
     level: u8,
     window_bits: u8,
     no_context_takeover: bool,
@@ -114,7 +116,7 @@ impl Compressor {
         let (level, bits) = (i32::from(self.level), self.window_bits);
         let stream = self
             .stream
-            .get_or_insert_with(|| Deflate::new(level, false, bits));
+            .get_or_insert_with(|| Box::new(Deflate::new(level, false, bits)));
         let Some(mut out) = sync_flush(stream, message) else {
             self.stream = None;
             return None;
@@ -157,8 +159,8 @@ fn sync_flush(stream: &mut Deflate, mut input: &[u8]) -> Option<Vec<u8>> {
 
 /// The peer's messages' inflater.
 pub(crate) struct Decompressor {
-    /// Created for the first compressed message.
-    stream: Option<Inflate>,
+    /// Created for the first compressed message, boxed like the compressor's.
+    stream: Option<Box<Inflate>>,
     params: DeflateParams,
     /// Whether the peer starts each message with an empty window.
     peer_resets: bool,
@@ -199,7 +201,7 @@ impl Decompressor {
         // `reset` (which restores the default) keeps the same window.
         let stream = self
             .stream
-            .get_or_insert_with(|| Inflate::new(false, MAX_WINDOW_BITS));
+            .get_or_insert_with(|| Box::new(Inflate::new(false, MAX_WINDOW_BITS)));
         let tail: &[u8] = if last { &TAIL } else { &[] };
         let first_room = input.len().saturating_mul(INFLATE_RATIO).max(MIN_ROOM);
         // The tail is an empty block: it yields only output zlib held back.
