@@ -1,13 +1,15 @@
 //! A client and a server `Connection` wired back to back: for any
 //! interleaving of sends (every kind, every size, including empty and larger
 //! than the frame size) and of read splits, every message arrives intact and
-//! in order, and both sides end closed with the code the client chose.
+//! in order, and both sides end closed with the code the client chose. With
+//! and without permessage-deflate, under any parameters.
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Closed, Config, Connection, Event, Message, State};
+use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
 use wscore::Role;
 
 const T0: Duration = Duration::ZERO;
@@ -23,6 +25,8 @@ enum Op {
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
         ".{0,40}".prop_map(|s: String| Message::text(s)),
+        // Repetitive text, which compresses well.
+        ("[a-c]{1,4}", 0usize..500).prop_map(|(s, n): (String, usize)| Message::text(s.repeat(n))),
         prop::collection::vec(any::<u8>(), 0..3000).prop_map(Message::binary),
         prop::collection::vec(any::<u8>(), 0..=125).prop_map(Message::ping),
         prop::collection::vec(any::<u8>(), 0..=125).prop_map(Message::pong),
@@ -49,10 +53,33 @@ struct Side {
     received: Vec<Event>,
 }
 
+/// Agreed permessage-deflate parameters, and the sending threshold.
+type Deflate = Option<(DeflateParams, usize)>;
+
+fn deflate() -> impl Strategy<Value = Deflate> {
+    proptest::option::of(
+        (any::<[bool; 2]>(), 8u8..=15, 8u8..=15, 0usize..200).prop_map(
+            |([server_nct, client_nct], server_bits, client_bits, threshold)| {
+                let params = DeflateParams {
+                    server_no_context_takeover: server_nct,
+                    client_no_context_takeover: client_nct,
+                    server_max_window_bits: server_bits,
+                    client_max_window_bits: client_bits,
+                };
+                (params, threshold)
+            },
+        ),
+    )
+}
+
 impl Side {
-    fn new(role: Role, frame_size: usize) -> Self {
+    fn new(role: Role, frame_size: usize, deflate: Deflate) -> Self {
+        let mut conn = Connection::new(role, Config::new().send_frame_size(frame_size), T0);
+        if let Some((params, threshold)) = deflate {
+            conn.enable_deflate(params, DeflateConfig::new().threshold(threshold));
+        }
         Self {
-            conn: Connection::new(role, Config::new().send_frame_size(frame_size), T0),
+            conn,
             wire: Wire {
                 written: Vec::new(),
                 read_buf: BytesMut::new(),
@@ -129,9 +156,10 @@ proptest! {
         ops in prop::collection::vec(op(), 0..40),
         frame_size in prop_oneof![1usize..64, 64usize..4096],
         code in prop_oneof![Just(1000u16), Just(1001), Just(3000), Just(4999)],
+        deflate in deflate(),
     ) {
-        let mut client = Side::new(Role::Client, frame_size);
-        let mut server = Side::new(Role::Server, frame_size);
+        let mut client = Side::new(Role::Client, frame_size, deflate);
+        let mut server = Side::new(Role::Server, frame_size, deflate);
         for op in ops {
             match op {
                 Op::Send(true, m) => { client.conn.send(m.clone()).unwrap(); client.sent.push(m); }
