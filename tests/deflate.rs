@@ -849,3 +849,34 @@ fn slices_are_compressed_too() {
         ]
     );
 }
+
+#[test]
+fn a_message_can_skip_compression_without_disturbing_the_context() {
+    let (mut client, mut server) = pair(DeflateConfig::new(), DeflateConfig::new(), Config::new());
+    let public = json(2000, 12);
+    let secret = format!("token={}", "s3cr3t".repeat(20));
+    client.send(Message::text(public.clone())).unwrap();
+    client
+        .send_uncompressed(Message::text(secret.clone()))
+        .unwrap();
+    client.send(Message::text(public.clone())).unwrap();
+    let wire = transmitted(&mut client);
+    let frames = headers(Role::Client, &wire);
+    let rsv: Vec<bool> = frames
+        .iter()
+        .map(|(_, rsv, _)| rsv.contains(Rsv::RSV1))
+        .collect();
+    assert_eq!(rsv, [true, false, true]);
+    assert_eq!(frames[1].2, secret.len() as u64);
+    // The second copy of `public` still refers back to the first.
+    assert!(frames[2].2 < frames[0].2 / 4, "{frames:?}");
+    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    assert_eq!(
+        events(&mut server),
+        [
+            Event::Text(public.clone().into()),
+            Event::Text(secret.into()),
+            Event::Text(public.into()),
+        ]
+    );
+}

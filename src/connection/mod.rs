@@ -319,6 +319,21 @@ impl Connection {
         }
     }
 
+    /// Queues a message uncompressed even though permessage-deflate is
+    /// agreed. Compression leaks through sizes what a message shares with
+    /// earlier ones (the CRIME and BREACH attacks): send secrets this way
+    /// when attacker-influenced data travels compressed on the same
+    /// connection. The compression context is not touched.
+    #[cfg(feature = "deflate")]
+    pub fn send_uncompressed(&mut self, message: Message) -> Result<(), SendError> {
+        let compressor = self.outgoing.take_compressor();
+        let sent = self.send(message);
+        if let Some(compressor) = compressor {
+            self.outgoing.enable_deflate(compressor);
+        }
+        sent
+    }
+
     /// Queues a text message, copying `text`: for short messages the
     /// cheapest way to send, with no [`Message`] or `Bytes` to build. Long
     /// ones are copied once, then sent as [`send`](Self::send) sends them.

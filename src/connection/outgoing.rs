@@ -72,6 +72,12 @@ impl Outgoing {
         self.compressor = Some(compressor);
     }
 
+    /// Stops compressing, handing back the compressor to enable again.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn take_compressor(&mut self) -> Option<Compressor> {
+        self.compressor.take()
+    }
+
     /// Queues a text or binary message, compressed if permessage-deflate
     /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
