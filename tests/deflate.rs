@@ -880,3 +880,53 @@ fn a_message_can_skip_compression_without_disturbing_the_context() {
         ]
     );
 }
+
+/// Found by the proptest pair: zlib writes nothing for an empty message
+/// after a flush, and an empty compressed payload plus the tail is the
+/// start of a block, not an empty one: the next message was misread.
+#[test]
+fn empty_messages_compress_to_an_empty_block() {
+    let (mut client, mut server) = pair(
+        DeflateConfig::new().threshold(0),
+        DeflateConfig::new().threshold(0),
+        Config::new().send_frame_size(1),
+    );
+    for text in ["", "", "", "after", ""] {
+        client.send(Message::text(text)).unwrap();
+    }
+    let wire = transmitted(&mut client);
+    let first_frames: Vec<u64> = headers(Role::Client, &wire)
+        .iter()
+        .filter(|(opcode, _, _)| *opcode == Opcode::Text)
+        .map(|(_, rsv, len)| {
+            assert!(rsv.contains(Rsv::RSV1));
+            *len
+        })
+        .collect();
+    // RFC 7692 §7.2.3.6: an empty message compresses to one 0x00 byte.
+    assert_eq!(first_frames[..3], [1, 1, 1]);
+    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    let texts: Vec<Event> = events(&mut server);
+    let expected: Vec<Event> = ["", "", "", "after", ""]
+        .into_iter()
+        .map(|t| Event::Text(t.into()))
+        .collect();
+    assert_eq!(texts, expected);
+
+    // A peer that sends a compressed message with no payload at all means
+    // an empty one; the inflater is left as it was.
+    let mut server = deflate_server(Config::new());
+    let mut bytes = frame_rsv(Role::Server, true, Opcode::Text, Rsv::RSV1, b"");
+    bytes.extend(frame_rsv(
+        Role::Server,
+        true,
+        Opcode::Text,
+        Rsv::RSV1,
+        &compress(b"next", 6),
+    ));
+    server.receive(T0, &mut BytesMut::from(&bytes[..])).unwrap();
+    assert_eq!(
+        events(&mut server),
+        [Event::Text("".into()), Event::Text("next".into())]
+    );
+}

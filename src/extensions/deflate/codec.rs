@@ -127,6 +127,12 @@ impl Compressor {
         if out.ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
         }
+        if out.is_empty() {
+            // zlib writes nothing for an empty message right after a flush;
+            // a receiver needs a block, and the empty one is a 0x00 byte
+            // before the tail (RFC 7692 §7.2.3.6).
+            out.push(0);
+        }
         Some(out)
     }
 }
@@ -166,6 +172,8 @@ pub(crate) struct Decompressor {
     peer_resets: bool,
     /// Bytes inflated so far of the message in progress.
     inflated: usize,
+    /// Whether the message in progress has had any compressed bytes.
+    fed: bool,
 }
 
 impl Decompressor {
@@ -179,6 +187,7 @@ impl Decompressor {
             params,
             peer_resets: params.sender(peer).0,
             inflated: 0,
+            fed: false,
         }
     }
 
@@ -202,7 +211,11 @@ impl Decompressor {
         let stream = self
             .stream
             .get_or_insert_with(|| Box::new(Inflate::new(false, MAX_WINDOW_BITS)));
-        let tail: &[u8] = if last { &TAIL } else { &[] };
+        // A message with no compressed bytes at all is empty. The tail alone
+        // is not an empty block but the start of one, which would swallow
+        // the next message: leave the inflater alone.
+        self.fed |= !input.is_empty();
+        let tail: &[u8] = if last && self.fed { &TAIL } else { &[] };
         let first_room = input.len().saturating_mul(INFLATE_RATIO).max(MIN_ROOM);
         // The tail is an empty block: it yields only output zlib held back.
         for (mut piece, mut room_hint) in [(input, first_room), (tail, TAIL_ROOM)] {
@@ -251,6 +264,7 @@ impl Decompressor {
         }
         if last {
             self.inflated = 0;
+            self.fed = false;
             if self.peer_resets {
                 stream.reset(false);
             }
