@@ -14,7 +14,7 @@ use std::time::Instant;
 mod echo_servers;
 
 use bytes::Bytes;
-use echo_servers::{fastwebsockets_echo, serve, tungstenite_echo, wscore_echo};
+use echo_servers::{fastwebsockets_echo, runtime, serve, tungstenite_echo, wscore_echo};
 use futures_util::{SinkExt, StreamExt};
 use wscore::connection::Message;
 
@@ -55,12 +55,7 @@ async fn load(addr: SocketAddr, size: usize, round_trips: usize) -> f64 {
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it once, short.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    runtime().block_on(async {
         let servers = [
             ("wscore-tokio", serve(wscore_echo).await),
             ("tokio-tungstenite", serve(tungstenite_echo).await),

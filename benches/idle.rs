@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use echo_servers::{serve, tungstenite_echo, wscore_deflate_echo, wscore_echo};
+use echo_servers::{runtime, serve, tungstenite_echo, wscore_deflate_echo, wscore_echo};
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 200;
@@ -29,12 +29,7 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
 
 fn run_server(name: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    runtime().block_on(async {
         // Echo servers: on an idle connection they just wait.
         let addr = match name {
             "wscore-tokio" => serve(wscore_echo).await,

@@ -40,9 +40,7 @@ fn run(url: &str, agent: &str) -> Result<(), Error> {
         // Offers permessage-deflate, for cases 12.* and 13.*; the other
         // cases' server declines it.
         let case_url = format!("{url}/runCase?case={case}&agent={agent}");
-        let request = ClientRequest::from_url(&case_url)
-            .map_err(|e| Error::Handshake(e.to_string()))?
-            .deflate(DeflateConfig::new());
+        let request = ClientRequest::from_url(&case_url)?.deflate(DeflateConfig::new());
         match WebSocket::connect_request(&request, TIMEOUT) {
             Ok(mut ws) => echo(&mut ws),
             Err(error) => eprintln!("case {case}: {error}"),

@@ -67,7 +67,7 @@ fn parse_args() -> Result<Args, String> {
 fn run(args: &Args) -> Result<(), String> {
     // Offers compression, as browsers do; the server may decline.
     let mut ws = ClientRequest::from_url(&args.url)
-        .map_err(|e| Error::Handshake(e.to_string()))
+        .map_err(Error::from)
         .and_then(|request| {
             let request = request.deflate(DeflateConfig::new());
             WebSocket::connect_request(&request, args.timeout)

@@ -61,3 +61,13 @@ pub enum Role {
     /// The endpoint that accepted it.
     Server,
 }
+
+impl Role {
+    /// The other end's role.
+    pub const fn peer(self) -> Self {
+        match self {
+            Self::Client => Self::Server,
+            Self::Server => Self::Client,
+        }
+    }
+}

@@ -11,7 +11,7 @@ use wscore::frame::{FrameError, Opcode};
 use wscore::Role;
 
 mod common;
-use common::frame;
+use common::{events, frame, frames_sent, transmitted};
 
 const T0: Duration = Duration::ZERO;
 
@@ -25,16 +25,6 @@ fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
     payload
 }
 
-fn events(conn: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| conn.poll_event()).collect()
-}
-
-fn transmitted(conn: &mut Connection) -> Vec<u8> {
-    std::iter::from_fn(|| conn.poll_transmit())
-        .flatten()
-        .collect()
-}
-
 /// Feeds the bytes in one read.
 fn feed(conn: &mut Connection, bytes: &[u8]) -> Result<(), ProtocolError> {
     conn.receive(T0, &mut BytesMut::from(bytes))
@@ -42,23 +32,10 @@ fn feed(conn: &mut Connection, bytes: &[u8]) -> Result<(), ProtocolError> {
 
 /// Decodes what a connection wrote, as its peer would: (opcode, fin, unmasked payload).
 fn frames_written(role: Role, bytes: &[u8]) -> Vec<(Opcode, bool, Vec<u8>)> {
-    use wscore::frame::{FrameDecoder, FrameRules, Item};
-    let peer = if role == Role::Server {
-        Role::Client
-    } else {
-        Role::Server
-    };
-    let mut decoder = FrameDecoder::new(FrameRules::new(peer).max_frame_size(u64::MAX));
-    let mut owned = bytes.to_vec();
-    let mut input = &mut owned[..];
-    let mut frames: Vec<(Opcode, bool, Vec<u8>)> = Vec::new();
-    while let Some(item) = decoder.decode(&mut input).unwrap() {
-        match item {
-            Item::Header(h) => frames.push((h.opcode, h.fin, Vec::new())),
-            Item::Payload { data, .. } => frames.last_mut().unwrap().2.extend_from_slice(data),
-        }
-    }
-    frames
+    frames_sent(role, bytes)
+        .into_iter()
+        .map(|(header, payload)| (header.opcode, header.fin, payload))
+        .collect()
 }
 
 fn closed(conn: &Connection) -> &Closed {

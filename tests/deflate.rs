@@ -8,7 +8,7 @@ use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message, ProtocolError, State};
 use wscore::extensions::deflate::{CompressionError, DeflateConfig, DeflateParams};
-use wscore::frame::{FrameDecoder, FrameRules, Item, Opcode, Rsv};
+use wscore::frame::{Opcode, Rsv};
 use wscore::handshake::client::{ClientRequest, ResponseError};
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
@@ -17,7 +17,7 @@ use wscore::Role;
 use zlib_rs::{Deflate, DeflateFlush};
 
 mod common;
-use common::{frame, frame_rsv};
+use common::{events, frame, frame_rsv, frames_sent, transmitted};
 
 const T0: Duration = Duration::ZERO;
 
@@ -336,36 +336,12 @@ fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connec
     (client, server)
 }
 
-fn transmitted(conn: &mut Connection) -> Vec<u8> {
-    std::iter::from_fn(|| conn.poll_transmit())
-        .flatten()
-        .collect()
-}
-
-fn events(conn: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| conn.poll_event()).collect()
-}
-
 /// The headers of the frames in `bytes`, as sent by `sender`.
 fn headers(sender: Role, bytes: &[u8]) -> Vec<(Opcode, Rsv, u64)> {
-    let receiver = if sender == Role::Client {
-        Role::Server
-    } else {
-        Role::Client
-    };
-    let rules = FrameRules::new(receiver)
-        .extension_rsv(Rsv::RSV1)
-        .max_frame_size(u64::MAX);
-    let mut decoder = FrameDecoder::new(rules);
-    let mut owned = bytes.to_vec();
-    let mut input = &mut owned[..];
-    let mut headers = Vec::new();
-    while let Some(item) = decoder.decode(&mut input).unwrap() {
-        if let Item::Header(h) = item {
-            headers.push((h.opcode, h.rsv, h.payload_len));
-        }
-    }
-    headers
+    frames_sent(sender, bytes)
+        .into_iter()
+        .map(|(h, _)| (h.opcode, h.rsv, h.payload_len))
+        .collect()
 }
 
 /// Text that compresses like real traffic: JSON records, partly repetitive.

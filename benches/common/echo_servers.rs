@@ -89,6 +89,15 @@ pub async fn fastwebsockets_echo(mut stream: TcpStream) {
     }
 }
 
+/// The runtime every server and load generator runs on: two workers.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Listens on a free loopback port and runs `echo` on every connection.
 pub async fn serve<F, Fut>(echo: F) -> SocketAddr
 where

@@ -744,12 +744,12 @@ impl Connection {
             _ => self.streaming_text.unwrap_or(false),
         };
         let fin = frame_done && header.fin;
+        self.streaming_text = if fin { None } else { Some(text) };
         let data = if self.is_compressed() {
             let mut inflated = Vec::new();
             self.inflate(&data, fin, &mut inflated, text)?;
             if inflated.is_empty() && !fin {
                 // Nothing to hand out until more arrives.
-                self.streaming_text = Some(text);
                 return Ok(());
             }
             Bytes::from(inflated)
@@ -759,7 +759,6 @@ impl Connection {
         if text && fin {
             self.utf8.finish()?;
         }
-        self.streaming_text = if fin { None } else { Some(text) };
         self.events.push_back(Event::Fragment { text, data, fin });
         Ok(())
     }

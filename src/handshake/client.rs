@@ -33,6 +33,7 @@ use super::{
 use crate::connection::{Config, Connection};
 #[cfg(feature = "deflate")]
 use crate::extensions::deflate::{self, DeflateConfig, DeflateParams, NegotiationError};
+use crate::extensions::Agreed;
 use crate::random::{Rng, RngUnavailable};
 use core::time::Duration;
 
@@ -407,8 +408,10 @@ impl ClientHandshake {
         Ok(Status::Complete(Response {
             protocol,
             parsed: headers,
-            #[cfg(feature = "deflate")]
-            deflate: agreed,
+            agreed: Agreed {
+                #[cfg(feature = "deflate")]
+                deflate: agreed,
+            },
         }))
     }
 }
@@ -418,8 +421,7 @@ impl ClientHandshake {
 pub struct Response<'b> {
     protocol: Option<&'b str>,
     parsed: Parsed<'b>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<(DeflateParams, DeflateConfig)>,
+    agreed: Agreed,
 }
 
 impl<'b> Response<'b> {
@@ -438,7 +440,7 @@ impl<'b> Response<'b> {
     /// The permessage-deflate parameters agreed, if any.
     #[cfg(feature = "deflate")]
     pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.deflate.as_ref().map(|(params, _)| params)
+        self.agreed.deflate.as_ref().map(|(params, _)| params)
     }
 
     /// The first value of a header, by case-insensitive name, if it is UTF-8.
@@ -466,12 +468,8 @@ impl<'b> Response<'b> {
         now: Duration,
         rng: Box<dyn Rng + Send>,
     ) -> Connection {
-        #[allow(unused_mut)]
         let mut connection = Connection::with_rng(crate::Role::Client, config, now, rng);
-        #[cfg(feature = "deflate")]
-        if let Some((params, config)) = self.deflate {
-            connection.enable_deflate(params, config);
-        }
+        self.agreed.apply(&mut connection);
         connection
     }
 }

@@ -355,6 +355,7 @@ mod building {
     use super::{Request, RequestError};
     #[cfg(feature = "deflate")]
     use crate::extensions::deflate::{self, DeflateConfig, DeflateParams};
+    use crate::extensions::Agreed;
 
     /// How to accept a request: the subprotocol, extensions and any extra
     /// response headers.
@@ -419,8 +420,7 @@ mod building {
         response: Vec<u8>,
         protocol: Option<String>,
         header_len: usize,
-        #[cfg(feature = "deflate")]
-        deflate: Option<(DeflateParams, DeflateConfig)>,
+        agreed: Agreed,
     }
 
     impl Accepted {
@@ -448,7 +448,7 @@ mod building {
         /// The permessage-deflate parameters agreed, if any.
         #[cfg(feature = "deflate")]
         pub fn deflate(&self) -> Option<&DeflateParams> {
-            self.deflate.as_ref().map(|(params, _)| params)
+            self.agreed.deflate.as_ref().map(|(params, _)| params)
         }
 
         /// The response to write and the server-side connection it opens.
@@ -461,13 +461,9 @@ mod building {
         ) -> (Vec<u8>, crate::connection::Connection) {
             // A server never masks, so it never draws randomness.
             let rng = alloc::boxed::Box::new(NoRandomness);
-            #[allow(unused_mut)]
             let mut connection =
                 crate::connection::Connection::with_rng(crate::Role::Server, config, now, rng);
-            #[cfg(feature = "deflate")]
-            if let Some((params, config)) = self.deflate {
-                connection.enable_deflate(params, config);
-            }
+            self.agreed.apply(&mut connection);
             (self.response, connection)
         }
     }
@@ -585,8 +581,10 @@ mod building {
                 response: http.finish(),
                 protocol: accept.protocol.map(ToOwned::to_owned),
                 header_len: self.header_len(),
-                #[cfg(feature = "deflate")]
-                deflate: deflate.map(|(params, config, _)| (params, config)),
+                agreed: Agreed {
+                    #[cfg(feature = "deflate")]
+                    deflate: deflate.map(|(params, config, _)| (params, config)),
+                },
             })
         }
 

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
+// Each test crate uses its own share of them.
+#![allow(dead_code)]
 
-use wscore::frame::{FrameHeader, Opcode, Rsv};
+use wscore::connection::{Connection, Event};
+use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode, Rsv};
 use wscore::mask::apply_mask;
 use wscore::Role;
 
@@ -27,4 +30,35 @@ pub fn frame_rsv(receiver: Role, fin: bool, opcode: Opcode, rsv: Rsv, payload: &
         apply_mask(&mut bytes[start..], key, 0);
     }
     bytes
+}
+
+/// Every event the connection has, taken.
+pub fn events(conn: &mut Connection) -> Vec<Event> {
+    std::iter::from_fn(|| conn.poll_event()).collect()
+}
+
+/// Every byte the connection has to write, taken.
+pub fn transmitted(conn: &mut Connection) -> Vec<u8> {
+    std::iter::from_fn(|| conn.poll_transmit())
+        .flatten()
+        .collect()
+}
+
+/// Decodes what an endpoint in role `sender` wrote, as its peer would
+/// (RSV1 allowed, for permessage-deflate): each header and its unmasked payload.
+pub fn frames_sent(sender: Role, bytes: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
+    let rules = FrameRules::new(sender.peer())
+        .extension_rsv(Rsv::RSV1)
+        .max_frame_size(u64::MAX);
+    let mut decoder = FrameDecoder::new(rules);
+    let mut owned = bytes.to_vec();
+    let mut input = &mut owned[..];
+    let mut frames: Vec<(FrameHeader, Vec<u8>)> = Vec::new();
+    while let Some(item) = decoder.decode(&mut input).unwrap() {
+        match item {
+            Item::Header(header) => frames.push((header, Vec::new())),
+            Item::Payload { data, .. } => frames.last_mut().unwrap().1.extend_from_slice(data),
+        }
+    }
+    frames
 }

@@ -206,7 +206,7 @@ impl WebSocket<TcpStream> {
     /// Connects to a `ws://` URL. `timeout` bounds the TCP connect and the
     /// handshake.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, Error> {
-        let request = ClientRequest::from_url(url).map_err(|e| Error::Handshake(e.to_string()))?;
+        let request = ClientRequest::from_url(url)?;
         Self::connect_request(&request, timeout)
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use wscore::connection::{Closed, Config, Connection, ProtocolError, SendError, State};
-use wscore::handshake::client::{Response, ResponseError};
+use wscore::handshake::client::{Response, ResponseError, UrlError};
 use wscore::handshake::server::{Decision, Request};
 use wscore::handshake::{HttpError, Status};
 use wscore::random::OsRng;
@@ -154,6 +154,13 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A URL that is not one to connect to fails the handshake before it starts.
+impl From<UrlError> for Error {
+    fn from(error: UrlError) -> Self {
+        Self::Handshake(error.to_string())
+    }
+}
 
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {

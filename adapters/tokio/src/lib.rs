@@ -108,7 +108,7 @@ where
 
 /// Connects to a `ws://` URL over TCP.
 pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
-    let request = ClientRequest::from_url(url).map_err(|e| Error::Handshake(e.to_string()))?;
+    let request = ClientRequest::from_url(url)?;
     if request.is_secure() {
         return Err(Error::Handshake(String::from(
             "wss:// needs TLS: connect a TLS stream yourself and use connect_with",

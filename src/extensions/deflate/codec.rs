@@ -168,8 +168,7 @@ pub(crate) struct Decompressor {
     /// Created for the first compressed message, boxed like the compressor's.
     stream: Option<Box<Inflate>>,
     params: DeflateParams,
-    /// Whether the peer starts each message with an empty window.
-    peer_resets: bool,
+    role: Role,
     /// Bytes inflated so far of the message in progress.
     inflated: usize,
     /// Whether the message in progress has had any compressed bytes.
@@ -178,14 +177,10 @@ pub(crate) struct Decompressor {
 
 impl Decompressor {
     pub(crate) fn new(role: Role, params: DeflateParams) -> Self {
-        let peer = match role {
-            Role::Server => Role::Client,
-            Role::Client => Role::Server,
-        };
         Self {
             stream: None,
             params,
-            peer_resets: params.sender(peer).0,
+            role,
             inflated: 0,
             fed: false,
         }
@@ -265,7 +260,8 @@ impl Decompressor {
         if last {
             self.inflated = 0;
             self.fed = false;
-            if self.peer_resets {
+            // The peer starts each message with an empty window.
+            if self.params.sender(self.role.peer()).0 {
                 stream.reset(false);
             }
         }

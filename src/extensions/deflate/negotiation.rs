@@ -129,6 +129,19 @@ impl Params {
         Ok(params)
     }
 
+    /// What these parameters, as answered, agree to; 15 for a window not named.
+    fn agreed(&self) -> DeflateParams {
+        DeflateParams {
+            server_no_context_takeover: self.server_no_context_takeover,
+            client_no_context_takeover: self.client_no_context_takeover,
+            server_max_window_bits: self.server_max_window_bits.unwrap_or(MAX_WINDOW_BITS),
+            client_max_window_bits: self
+                .client_max_window_bits
+                .flatten()
+                .unwrap_or(MAX_WINDOW_BITS),
+        }
+    }
+
     /// Writes the extension with these parameters, as offered or answered.
     fn write(&self, out: &mut String) {
         out.push_str(NAME);
@@ -249,20 +262,6 @@ pub(crate) fn check_response(
         params.client_max_window_bits = Some(config.client_max_window_bits);
     }
     Ok(params.agreed())
-}
-
-impl Params {
-    fn agreed(&self) -> DeflateParams {
-        DeflateParams {
-            server_no_context_takeover: self.server_no_context_takeover,
-            client_no_context_takeover: self.client_no_context_takeover,
-            server_max_window_bits: self.server_max_window_bits.unwrap_or(MAX_WINDOW_BITS),
-            client_max_window_bits: self
-                .client_max_window_bits
-                .flatten()
-                .unwrap_or(MAX_WINDOW_BITS),
-        }
-    }
 }
 
 /// The smaller of two optional limits.
