@@ -341,6 +341,16 @@ pub struct HeaderBytes {
     len: u8,
 }
 
+impl HeaderBytes {
+    /// The encoded bytes followed by unused ones, [`MAX_HEADER_LEN`] in all:
+    /// a copy of constant length compiles to a few moves, where the exact
+    /// length would call `memcpy`.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn padded(&self) -> &[u8; MAX_HEADER_LEN] {
+        &self.buf
+    }
+}
+
 impl Deref for HeaderBytes {
     type Target = [u8];
 

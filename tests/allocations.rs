@@ -94,3 +94,23 @@ fn encoding_allocates_nothing_per_message() {
         assert_eq!(count, 0, "{role:?}");
     }
 }
+
+/// A writer that never quite catches up (one byte always left behind) must
+/// not make the send buffer grow with everything ever written through it.
+#[test]
+fn a_lagging_writer_keeps_the_send_buffer_bounded() {
+    let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
+    let info = allocation_counter::measure(|| {
+        for _ in 0..MESSAGES {
+            conn.send_binary(b"sixteen bytes ok").unwrap();
+            let pending = conn.transmit_bytes().len();
+            conn.advance_transmit(pending - 1);
+        }
+    });
+    println!(
+        "{MESSAGES} messages written all but one byte: peak {} bytes allocated",
+        info.bytes_max
+    );
+    assert_eq!(conn.buffered_amount(), 1);
+    assert!(info.bytes_max <= 64 << 10, "{}", info.bytes_max);
+}

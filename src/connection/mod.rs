@@ -436,7 +436,14 @@ impl Connection {
 
     /// Once our reply to the peer's close has been handed out, the close
     /// handshake is complete.
+    #[inline]
     fn after_transmit(&mut self) {
+        if matches!(self.state, State::CloseReceived(_)) {
+            self.reply_to_close_transmitted();
+        }
+    }
+
+    fn reply_to_close_transmitted(&mut self) {
         if let State::CloseReceived(frame) = &self.state {
             if self.outgoing.is_empty() {
                 let (code, reason) = match frame {

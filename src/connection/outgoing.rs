@@ -7,7 +7,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::error::SendError;
 #[cfg(feature = "deflate")]
 use crate::extensions::deflate::Compressor;
-use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv};
+use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv, MAX_HEADER_LEN};
 use crate::mask::apply_mask;
 use crate::random::Rng;
 use crate::Role;
@@ -39,6 +39,11 @@ pub(crate) struct Outgoing {
     keys_used: usize,
     /// Encoded bytes not yet handed out; they follow everything in `queue`.
     arena: BytesMut,
+    /// How much of the front of `arena` has been written already. A cursor
+    /// rather than `BytesMut::advance`: once everything is written the arena
+    /// is cleared and refilled from its start, the common case of a writer
+    /// that keeps up.
+    arena_written: usize,
     /// Chunks sealed off the arena, and large payloads sent without copying.
     queue: VecDeque<Bytes>,
     queued_bytes: usize,
@@ -57,6 +62,7 @@ impl Outgoing {
             keys: [0; KEY_BATCH],
             keys_used: KEY_BATCH,
             arena: BytesMut::new(),
+            arena_written: 0,
             queue: VecDeque::new(),
             queued_bytes: 0,
             pongs: VecDeque::new(),
@@ -94,6 +100,7 @@ impl Outgoing {
 
     /// Queues a text or binary message given as a slice: a short one is
     /// copied straight to the arena, a long one into a buffer of its own.
+    #[inline]
     pub(crate) fn message_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
         if let Some(compressed) = self.compress(data) {
             return self.fragments(opcode, Rsv::RSV1, compressed);
@@ -167,7 +174,7 @@ impl Outgoing {
         self.encode_pong();
         let chunk = match self.queue.pop_front() {
             Some(chunk) => chunk,
-            None if !self.arena.is_empty() => self.arena.split().freeze(),
+            None if self.arena.len() > self.arena_written => self.take_arena().freeze(),
             None => return None,
         };
         self.queued_bytes -= chunk.len();
@@ -175,12 +182,27 @@ impl Outgoing {
     }
 
     /// The next bytes to write, left in place.
+    #[inline]
     pub(crate) fn peek(&mut self) -> &[u8] {
-        self.encode_pong();
+        if !self.pongs.is_empty() {
+            self.encode_pong();
+        }
         match self.queue.front() {
             Some(chunk) => chunk,
-            None => &self.arena,
+            None => self.unwritten_arena(),
         }
+    }
+
+    fn unwritten_arena(&self) -> &[u8] {
+        self.arena.get(self.arena_written..).unwrap_or_default()
+    }
+
+    /// The arena's bytes not yet written, split off it.
+    fn take_arena(&mut self) -> BytesMut {
+        let mut unwritten = self.arena.split();
+        unwritten.advance(self.arena_written);
+        self.arena_written = 0;
+        unwritten
     }
 
     fn encode_pong(&mut self) {
@@ -195,18 +217,23 @@ impl Outgoing {
     /// Every chunk waiting to be written, in order, left in place.
     pub(crate) fn chunks(&mut self) -> impl Iterator<Item = &[u8]> {
         self.encode_pong();
-        let arena = Some(&self.arena[..]).filter(|arena| !arena.is_empty());
+        let arena = Some(self.unwritten_arena()).filter(|arena| !arena.is_empty());
         self.queue.iter().map(|chunk| &chunk[..]).chain(arena)
     }
 
     /// Marks the first `n` bytes waiting to be written as written, across
     /// chunk boundaries.
+    #[inline]
     pub(crate) fn advance(&mut self, mut n: usize) {
         while n > 0 {
             let Some(chunk) = self.queue.front_mut() else {
-                let taken = n.min(self.arena.len());
-                self.arena.advance(taken);
+                let taken = n.min(self.arena.len() - self.arena_written);
+                self.arena_written += taken;
                 self.queued_bytes -= taken;
+                if self.arena_written == self.arena.len() {
+                    self.arena.clear();
+                    self.arena_written = 0;
+                }
                 return;
             };
             let taken = n.min(chunk.len());
@@ -225,7 +252,7 @@ impl Outgoing {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.arena.is_empty() && self.pongs.is_empty()
+        self.queue.is_empty() && self.arena.len() == self.arena_written && self.pongs.is_empty()
     }
 
     /// Encodes a frame at the end of the arena; a large payload goes into
@@ -263,6 +290,7 @@ impl Outgoing {
     }
 
     /// The encoded header of a frame, and its mask key on the client side.
+    #[inline]
     fn header(
         &mut self,
         fin: bool,
@@ -286,13 +314,20 @@ impl Outgoing {
     }
 
     /// Appends a header and a payload (masked with `key`) to the arena.
-    fn append(&mut self, header: &[u8], payload: &[u8], key: Option<[u8; 4]>) {
-        let len = header.len() + payload.len();
+    #[inline]
+    fn append(&mut self, header: &HeaderBytes, payload: &[u8], key: Option<[u8; 4]>) {
+        // Room for the padded header: see below.
+        let len = MAX_HEADER_LEN + payload.len();
         if self.arena.capacity() - self.arena.len() < len {
+            // Drop what was written first, so a writer that never quite
+            // catches up does not keep the arena growing.
+            self.arena.advance(self.arena_written);
+            self.arena_written = 0;
             self.arena.reserve(len.max(ARENA_SIZE));
         }
-        self.arena.extend_from_slice(header);
-        let start = self.arena.len();
+        let start = self.arena.len() + header.len();
+        self.arena.extend_from_slice(header.padded());
+        self.arena.truncate(start);
         self.arena.extend_from_slice(payload);
         if let (Some(key), Some(copied)) = (key, self.arena.get_mut(start..)) {
             apply_mask(copied, key, 0);
@@ -301,8 +336,9 @@ impl Outgoing {
 
     /// Moves the arena's pending bytes into the queue as one chunk.
     fn seal(&mut self) {
-        if !self.arena.is_empty() {
-            self.queue.push_back(self.arena.split().freeze());
+        if self.arena.len() > self.arena_written {
+            let unwritten = self.take_arena().freeze();
+            self.queue.push_back(unwritten);
         }
     }
 
