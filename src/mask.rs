@@ -54,28 +54,41 @@ fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
     u32::from_le_bytes(key).rotate_right(bits).to_le_bytes()
 }
 
-/// Byte by byte: for lengths the wider paths leave over.
+/// Splits the first `N` bytes off `buf` if it has that many, leaving `buf`
+/// untouched if not.
 #[inline(always)]
-fn xor_bytes(buf: &mut [u8], key: [u8; 4]) {
-    for (i, byte) in buf.iter_mut().enumerate() {
-        *byte ^= key[i % 4];
+fn split_array<'a, const N: usize>(
+    buf: &mut &'a mut [u8],
+) -> Option<(&'a mut [u8; N], &'a mut [u8])> {
+    if buf.len() < N {
+        return None;
     }
+    core::mem::take(buf).split_first_chunk_mut::<N>()
 }
 
-/// The portable path: eight bytes at a time in a `u64`.
+/// The portable path: eight bytes at a time in a `u64`, then what is left
+/// in one `u32` and single bytes. Every step is a multiple of four bytes
+/// until the last, so the key phase never changes.
+///
+/// Splitting off fixed-size arrays rather than iterating `chunks_exact`
+/// keeps this short for the lengths it mostly sees, the few bytes the
+/// vector paths leave over: no division, no loop set-up.
 #[inline(always)]
-fn xor_words(buf: &mut [u8], key: [u8; 4]) {
+fn xor_words(mut buf: &mut [u8], key: [u8; 4]) {
     let word = u64::from_ne_bytes([
         key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
     ]);
-    let mut words = buf.chunks_exact_mut(8);
-    for chunk in &mut words {
-        if let Ok(bytes) = <&mut [u8; 8]>::try_from(chunk) {
-            *bytes = (u64::from_ne_bytes(*bytes) ^ word).to_ne_bytes();
-        }
+    while let Some((bytes, rest)) = split_array::<8>(&mut buf) {
+        *bytes = (u64::from_ne_bytes(*bytes) ^ word).to_ne_bytes();
+        buf = rest;
     }
-    // A whole number of words has passed, so the key phase is unchanged.
-    xor_bytes(words.into_remainder(), key);
+    if let Some((bytes, rest)) = split_array::<4>(&mut buf) {
+        *bytes = (u32::from_ne_bytes(*bytes) ^ u32::from_ne_bytes(key)).to_ne_bytes();
+        buf = rest;
+    }
+    for (byte, key) in buf.iter_mut().zip(key) {
+        *byte ^= key;
+    }
 }
 
 /// Defines a function that XORs with one vector type.
@@ -92,26 +105,29 @@ macro_rules! lane_xor {
         fn $name(buf: &mut [u8], key: [u8; 4]) {
             use core::arch::x86_64::*;
             const LANE: usize = core::mem::size_of::<$lane>();
-            let (head, lanes, tail) = if buf.len() < ALIGNED_FROM {
-                (&mut [][..], &mut [][..], buf)
-            } else {
-                // SAFETY: the lane type is plain integer data with no invalid
-                // bit patterns, so viewing aligned bytes as lanes is sound.
-                unsafe { buf.align_to_mut::<$lane>() }
-            };
-            let splat = $splat(i32::from_ne_bytes(xor_unaligned_head(head, key)));
+            if buf.len() < ALIGNED_FROM {
+                let splat = $splat(i32::from_ne_bytes(key));
+                let mut rest = buf;
+                while let Some((lane, after)) = split_array::<LANE>(&mut rest) {
+                    let ptr = lane.as_mut_ptr().cast::<$lane>();
+                    // SAFETY: `lane` is exactly one vector long and exclusively
+                    // borrowed; unaligned loads and stores need no alignment.
+                    unsafe { $store(ptr, $xor($load(ptr), splat)) }
+                    rest = after;
+                }
+                // Lanes are multiples of 4 bytes: the rest starts at the same phase.
+                return xor_words(rest, key);
+            }
+            // SAFETY: the lane type is plain integer data with no invalid
+            // bit patterns, so viewing aligned bytes as lanes is sound.
+            let (head, lanes, tail) = unsafe { buf.align_to_mut::<$lane>() };
+            let key = xor_unaligned_head(head, key);
+            let splat = $splat(i32::from_ne_bytes(key));
             for lane in lanes {
                 *lane = $xor(*lane, splat);
             }
-            let mut rest = tail.chunks_exact_mut(LANE);
-            for lane in &mut rest {
-                let ptr = lane.as_mut_ptr().cast::<$lane>();
-                // SAFETY: `lane` is exactly one vector long and exclusively
-                // borrowed; unaligned loads and stores need no alignment.
-                unsafe { $store(ptr, $xor($load(ptr), splat)) }
-            }
-            // Lanes are multiples of 4 bytes: the rest starts at the same phase.
-            xor_words(rest.into_remainder(), rotate(key, head.len()));
+            // Shorter than a lane; it starts at the same phase as `lanes`.
+            xor_words(tail, key);
         }
     };
 }

@@ -591,8 +591,10 @@ impl Connection {
             self.incoming = Some(incoming);
             return Ok(false);
         }
-        buf.advance(incoming.header_len);
-        let payload = buf.split_to(arrived).freeze();
+        // One split for header and payload; dropping the header from the
+        // frozen `Bytes` is a pointer bump, from `BytesMut` it is not.
+        let mut payload = buf.split_to(incoming.header_len + arrived).freeze();
+        payload.advance(incoming.header_len);
         if arrived < payload_len {
             // Streaming: hand out what has arrived; the rest follows, its
             // mask continuing where this piece stopped.
