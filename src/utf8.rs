@@ -150,6 +150,11 @@ fn cut_off_len(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::Index;
 
     fn validate_in_chunks(bytes: &[u8], size: usize) -> Result<(), InvalidUtf8> {
         let mut validator = Utf8Validator::new();
@@ -181,6 +186,43 @@ mod tests {
                     expected,
                     "{bytes:x?} in chunks of {size}"
                 );
+            }
+        }
+    }
+
+    /// Text long enough for every SIMD path (AVX-512 takes 64 bytes at a
+    /// time), ASCII and not, with up to two bytes overwritten.
+    fn long_text() -> impl Strategy<Value = Vec<u8>> {
+        let char = prop_oneof![3 => proptest::char::range(' ', '~'), 1 => any::<char>()];
+        let text = vec(char, 0..700).prop_map(|chars| String::from_iter(chars).into_bytes());
+        let corruption = vec((any::<Index>(), any::<u8>()), 0..=2);
+        (text, corruption).prop_map(|(mut bytes, corruption)| {
+            for (at, byte) in corruption {
+                if !bytes.is_empty() {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+            }
+            bytes
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_std_on_long_text(bytes in long_text(), size in 1usize..300) {
+            let expected = core::str::from_utf8(&bytes).is_ok();
+            prop_assert_eq!(validate_in_chunks(&bytes, size).is_ok(), expected);
+        }
+
+        /// A prefix of valid text is never refused, wherever it is cut:
+        /// the rest of the message may still complete it.
+        #[test]
+        fn accepts_every_prefix_of_valid_text(text in ".{0,300}", cut in any::<Index>(), size in 1usize..100) {
+            let bytes = text.as_bytes();
+            let prefix = &bytes[..cut.index(bytes.len() + 1)];
+            let mut validator = Utf8Validator::new();
+            for chunk in prefix.chunks(size) {
+                prop_assert!(validator.feed(chunk).is_ok());
             }
         }
     }
