@@ -354,6 +354,7 @@ impl HeaderBytes {
 impl Deref for HeaderBytes {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         let (bytes, _) = self.buf.split_at(usize::from(self.len));
         bytes

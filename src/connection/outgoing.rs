@@ -117,6 +117,7 @@ impl Outgoing {
     /// The message compressed, if permessage-deflate is on and it is long
     /// enough to be worth it.
     #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+    #[inline]
     fn compress(&mut self, message: &[u8]) -> Option<Bytes> {
         #[cfg(feature = "deflate")]
         return self.compressor.as_mut()?.compress(message).map(Bytes::from);

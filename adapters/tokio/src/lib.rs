@@ -199,16 +199,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         loop {
             let written = {
-                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                let mut count = 0;
-                for (slot, chunk) in slices.iter_mut().zip(self.conn.transmit_chunks()) {
-                    *slot = IoSlice::new(chunk);
-                    count += 1;
-                }
-                if count == 0 {
+                let mut chunks = self.conn.transmit_chunks();
+                let Some(first) = chunks.next() else {
                     return Pin::new(&mut self.stream).poll_flush(cx).map_err(Error::Io);
+                };
+                let stream = Pin::new(&mut self.stream);
+                match chunks.next() {
+                    // One chunk, the common case (small messages gather in
+                    // one): a plain write, without building an iovec array.
+                    None => ready!(stream.poll_write(cx, first))?,
+                    Some(second) => {
+                        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                        let mut count = 0;
+                        let all = [first, second].into_iter().chain(chunks);
+                        for (slot, chunk) in slices.iter_mut().zip(all) {
+                            *slot = IoSlice::new(chunk);
+                            count += 1;
+                        }
+                        ready!(stream.poll_write_vectored(cx, &slices[..count]))?
+                    }
                 }
-                ready!(Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count]))?
             };
             if written == 0 {
                 return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
