@@ -4,6 +4,11 @@
 //! the same runtime (2 worker threads) and the same client (wscore-tokio).
 //! Prints a table of round trips per second and ratios.
 //!
+//! `ceiling` is a server that does no WebSocket work at all: it reads frame
+//! headers and answers each frame with a prepared one of the same length,
+//! never touching a payload. No server can beat it on this setup: it is
+//! what the runtime, the socket calls and the kernel cost alone.
+//!
 //! `cargo bench --bench e2e`
 
 use std::net::SocketAddr;
@@ -14,7 +19,9 @@ use std::time::Instant;
 mod echo_servers;
 
 use bytes::Bytes;
-use echo_servers::{fastwebsockets_echo, runtime, serve, tungstenite_echo, wscore_echo};
+use echo_servers::{
+    ceiling_echo, fastwebsockets_echo, runtime, serve, tungstenite_echo, wscore_echo,
+};
 use futures_util::{SinkExt, StreamExt};
 use wscore::connection::Message;
 
@@ -60,6 +67,7 @@ fn main() {
             ("wscore-tokio", serve(wscore_echo).await),
             ("tokio-tungstenite", serve(tungstenite_echo).await),
             ("fastwebsockets", serve(fastwebsockets_echo).await),
+            ("ceiling", serve(ceiling_echo).await),
         ];
         for (size, round_trips) in [(16, 2000), (16 << 10, 200)] {
             let round_trips = if quick {

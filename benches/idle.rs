@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-#[allow(dead_code)] // the fastwebsockets server is not measured here
+#[allow(dead_code)] // the fastwebsockets and ceiling servers are not measured here
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 

@@ -1,6 +1,7 @@
 //! Echo servers on wscore-tokio, tokio-tungstenite and fastwebsockets, for
 //! the benches that load or hold connections.
 
+use bytes::{Buf, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -8,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::{Config, Message};
 use wscore::extensions::deflate::DeflateConfig;
+use wscore::frame::{FrameHeader, HeaderStatus, Opcode};
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
 
@@ -53,27 +55,31 @@ pub async fn tungstenite_echo(stream: TcpStream) {
     }
 }
 
-/// fastwebsockets after the handshake (done by wscore: the handshake is not
-/// what is measured), echoing whole frames as its own examples do.
-pub async fn fastwebsockets_echo(mut stream: TcpStream) {
+/// The opening handshake done by wscore, on the bare stream: for the
+/// servers whose handshake is not what is measured.
+async fn handshake(mut stream: TcpStream) -> Option<TcpStream> {
     let mut received = Vec::new();
     let mut handshake = ServerHandshake::new(Limits::default());
     loop {
         let mut chunk = [0; 1024];
         let Ok(n @ 1..) = stream.read(&mut chunk).await else {
-            return;
+            return None;
         };
         received.extend_from_slice(&chunk[..n]);
         if let Ok(Status::Complete(request)) = handshake.receive(&received) {
-            let Ok(accepted) = request.accept(&Accept::new()) else {
-                return;
-            };
-            if stream.write_all(accepted.response()).await.is_err() {
-                return;
-            }
-            break;
+            let accepted = request.accept(&Accept::new()).ok()?;
+            stream.write_all(accepted.response()).await.ok()?;
+            return Some(stream);
         }
     }
+}
+
+/// fastwebsockets after the handshake (done by wscore: the handshake is not
+/// what is measured), echoing whole frames as its own examples do.
+pub async fn fastwebsockets_echo(stream: TcpStream) {
+    let Some(stream) = handshake(stream).await else {
+        return;
+    };
     let ws = fastwebsockets::WebSocket::after_handshake(stream, fastwebsockets::Role::Server);
     let mut ws = fastwebsockets::FragmentCollector::new(ws);
     while let Ok(frame) = ws.read_frame().await {
@@ -84,6 +90,42 @@ pub async fn fastwebsockets_echo(mut stream: TcpStream) {
         if frame.opcode == fastwebsockets::OpCode::Close
             || (data && ws.write_frame(frame).await.is_err())
         {
+            return;
+        }
+    }
+}
+
+/// The ceiling for any server in this setup: it answers every frame with a
+/// prepared frame of the same length, reading headers only. No unmasking,
+/// validation or copying of payloads: what is left is what every server
+/// pays here, the runtime, the socket calls and the kernel.
+pub async fn ceiling_echo(stream: TcpStream) {
+    let Some(mut stream) = handshake(stream).await else {
+        return;
+    };
+    let mut buf = BytesMut::with_capacity(64 << 10);
+    let mut reply = Vec::new();
+    loop {
+        while let Ok(HeaderStatus::Complete { header, len }) = FrameHeader::decode(&buf) {
+            let payload_len = header.payload_len as usize;
+            if buf.len() < len + payload_len {
+                break;
+            }
+            buf.advance(len + payload_len);
+            if header.opcode == Opcode::Close {
+                let _ = stream.write_all(&[0x88, 0]).await;
+                return;
+            }
+            let answer = FrameHeader::new(header.opcode, header.payload_len);
+            if reply.len() != answer.encoded_len() + payload_len {
+                reply = answer.encode().unwrap().to_vec();
+                reply.resize(reply.len() + payload_len, 0);
+            }
+            if stream.write_all(&reply).await.is_err() {
+                return;
+            }
+        }
+        if !matches!(stream.read_buf(&mut buf).await, Ok(1..)) {
             return;
         }
     }
