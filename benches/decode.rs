@@ -6,6 +6,11 @@
 //! non-ASCII text. Every contender copies the bytes out of the "socket" into
 //! its own buffer in 64 KiB reads, as a real read loop does.
 //!
+//! `floor` is the work no decoder can skip, and nothing else: the same
+//! reads, each payload unmasked (and text validated) as its bytes arrive,
+//! with the frames' positions known in advance, no header parsed and no
+//! message kept or delivered.
+//!
 //! `cargo bench --bench decode`
 
 mod common;
@@ -15,9 +20,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use std::hint::black_box;
 
 use bytes::BytesMut;
+use std::ops::Range;
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event};
-use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode};
+use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, HeaderStatus, Item, Opcode};
+use wscore::mask::apply_mask;
+use wscore::utf8::Utf8Validator;
 use wscore::Role;
 
 /// One masked frame per payload, as a client sends them.
@@ -30,7 +38,7 @@ fn masked_frames(opcode: Opcode, payloads: &[Vec<u8>]) -> Vec<u8> {
         bytes.extend_from_slice(&header.encode().unwrap());
         let start = bytes.len();
         bytes.extend_from_slice(payload);
-        wscore::mask::apply_mask(&mut bytes[start..], key, 0);
+        apply_mask(&mut bytes[start..], key, 0);
     }
     bytes
 }
@@ -52,16 +60,44 @@ fn non_ascii_text(len: usize) -> Vec<u8> {
 struct Workload {
     name: &'static str,
     bytes: Vec<u8>,
+    frames: Vec<Span>,
     messages: usize,
     payload_bytes: usize,
 }
 
+/// Where a frame's payload lies in the input, for the floor.
+struct Span {
+    payload: Range<usize>,
+    key: [u8; 4],
+    text: bool,
+}
+
+/// The payload positions of the frames in `bytes`.
+fn spans(bytes: &[u8]) -> Vec<Span> {
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Ok(HeaderStatus::Complete { header, len }) = FrameHeader::decode(&bytes[at..]) {
+        let start = at + len;
+        at = start + header.payload_len as usize;
+        spans.push(Span {
+            payload: start..at,
+            key: header.mask.unwrap(),
+            text: header.opcode == Opcode::Text,
+        });
+    }
+    spans
+}
+
 fn workloads() -> [Workload; 4] {
-    let workload = |name, opcode, payloads: Vec<Vec<u8>>| Workload {
-        name,
-        bytes: masked_frames(opcode, &payloads),
-        messages: payloads.len(),
-        payload_bytes: payloads.iter().map(Vec::len).sum(),
+    let workload = |name, opcode, payloads: Vec<Vec<u8>>| {
+        let bytes = masked_frames(opcode, &payloads);
+        Workload {
+            name,
+            frames: spans(&bytes),
+            bytes,
+            messages: payloads.len(),
+            payload_bytes: payloads.iter().map(Vec::len).sum(),
+        }
     };
     [
         workload(
@@ -129,6 +165,36 @@ fn wscore_frames(input: &mut [u8]) -> usize {
     payload
 }
 
+/// The floor: reads into one reused buffer, unmasking and validating
+/// what each read brought.
+fn floor(input: &[u8], frames: &[Span], buf: &mut [u8; READ_SIZE]) -> usize {
+    let mut validator = Utf8Validator::new();
+    let mut frames = frames.iter().peekable();
+    let mut payload = 0;
+    for (read, bytes) in (0..).step_by(READ_SIZE).zip(input.chunks(READ_SIZE)) {
+        let end = read + bytes.len();
+        let buf = &mut buf[..bytes.len()];
+        buf.copy_from_slice(bytes);
+        while let Some(frame) = frames.peek() {
+            let (from, to) = (frame.payload.start.max(read), frame.payload.end.min(end));
+            if from < to {
+                let arrived = &mut buf[from - read..to - read];
+                apply_mask(arrived, frame.key, from - frame.payload.start);
+                if frame.text {
+                    validator.feed(black_box(arrived)).unwrap();
+                }
+                payload += to - from;
+            }
+            if frame.payload.end > end {
+                break;
+            }
+            validator.finish().unwrap();
+            frames.next();
+        }
+    }
+    payload
+}
+
 fn tungstenite_messages(input: &[u8], count: usize) -> usize {
     let stream = Replay { input };
     let mut ws =
@@ -155,9 +221,11 @@ fn decode(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
+    let mut read_buf = Box::new([0; READ_SIZE]);
     for Workload {
         name,
         bytes,
+        frames,
         messages,
         payload_bytes,
     } in workloads()
@@ -176,6 +244,9 @@ fn decode(c: &mut Criterion) {
                 |input| assert_eq!(wscore_frames(input), payload_bytes),
                 BatchSize::LargeInput,
             )
+        });
+        group.bench_function("floor", |b| {
+            b.iter(|| assert_eq!(floor(&bytes, &frames, &mut read_buf), payload_bytes))
         });
         group.bench_function("tungstenite", |b| {
             b.iter(|| assert_eq!(tungstenite_messages(&bytes, messages), payload_bytes))
