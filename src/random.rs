@@ -2,8 +2,10 @@
 //! them unpredictable) and `Sec-WebSocket-Key` nonces.
 //!
 //! wscore never reaches for randomness on its own: callers pass a [`Rng`].
-//! With `std`, [`OsRng`] reads the operating system's secure generator; an
-//! embedded build supplies its hardware generator.
+//! With `std`, [`ThreadRng`] (the default for connections) draws from a
+//! cryptographic generator per thread that the operating system keys, and
+//! [`OsRng`] asks the operating system every time; an embedded build
+//! supplies its hardware generator.
 
 use core::fmt;
 
@@ -54,5 +56,113 @@ pub struct OsRng;
 impl Rng for OsRng {
     fn fill(&mut self, dest: &mut [u8]) -> Result<(), RngUnavailable> {
         getrandom::fill(dest).map_err(|_| RngUnavailable)
+    }
+}
+
+/// A ChaCha12 generator per thread, keyed from the operating system and
+/// rekeyed after every 64 KiB of output and in a forked child: client mask
+/// keys at memory speed, where asking the kernel for each batch of keys
+/// cost a third of the time spent sending small messages. This is the
+/// design of rand's `ThreadRng`, which tungstenite and fastwebsockets use,
+/// except that a failing OS generator is an error here, not a panic.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadRng;
+
+#[cfg(feature = "std")]
+impl Rng for ThreadRng {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RngUnavailable> {
+        thread_generator::fill(dest)
+    }
+}
+
+#[cfg(feature = "std")]
+mod thread_generator {
+    use super::RngUnavailable;
+    use chacha20::rand_core::{Rng as _, SeedableRng};
+    use chacha20::ChaCha12Rng;
+    use std::cell::RefCell;
+
+    /// Output between two keys from the operating system, as rand's
+    /// `ThreadRng`: what a later compromise of the state reveals.
+    const REKEY_AFTER: usize = 64 << 10;
+
+    struct Generator {
+        chacha: ChaCha12Rng,
+        budget: usize,
+        /// The process that keyed it: a forked child must not repeat its
+        /// parent's keys.
+        pid: u32,
+    }
+
+    std::thread_local! {
+        static GENERATOR: RefCell<Option<Generator>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn fill(dest: &mut [u8]) -> Result<(), RngUnavailable> {
+        // Unavailable while the thread is being torn down: the OS then.
+        let filled = GENERATOR.try_with(|generator| {
+            let mut generator = generator.try_borrow_mut().map_err(|_| RngUnavailable)?;
+            let pid = std::process::id();
+            let generator = match &mut *generator {
+                Some(current) if current.budget >= dest.len() && current.pid == pid => current,
+                stale => stale.insert(keyed(pid)?),
+            };
+            generator.chacha.fill_bytes(dest);
+            generator.budget = generator.budget.saturating_sub(dest.len());
+            Ok(())
+        });
+        filled.unwrap_or_else(|_| getrandom::fill(dest).map_err(|_| RngUnavailable))
+    }
+
+    fn keyed(pid: u32) -> Result<Generator, RngUnavailable> {
+        let mut seed = [0; 32];
+        getrandom::fill(&mut seed).map_err(|_| RngUnavailable)?;
+        Ok(Generator {
+            chacha: ChaCha12Rng::from_seed(seed),
+            budget: REKEY_AFTER,
+            pid,
+        })
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    fn draw(len: usize) -> std::vec::Vec<u8> {
+        let mut bytes = std::vec![0; len];
+        ThreadRng.fill(&mut bytes).unwrap();
+        bytes
+    }
+
+    #[test]
+    fn thread_rng_never_repeats_itself() {
+        let (a, b) = (draw(32), draw(32));
+        assert_ne!(a, b);
+        assert_ne!(a, [0; 32]);
+    }
+
+    #[test]
+    fn each_thread_has_its_own_key() {
+        let here = draw(32);
+        let there = std::thread::spawn(|| draw(32)).join().unwrap();
+        assert_ne!(here, there);
+    }
+
+    #[test]
+    fn fills_longer_than_the_rekey_interval() {
+        // One draw past the budget rekeys first, then is filled whole.
+        let long = draw(100 << 10);
+        assert_ne!(long[..32], long[long.len() - 32..]);
+        let ones = long
+            .iter()
+            .map(|byte| byte.count_ones() as usize)
+            .sum::<usize>();
+        let bits = long.len() * 8;
+        assert!(
+            ones.abs_diff(bits / 2) < bits / 100,
+            "{ones} of {bits} bits set"
+        );
     }
 }

@@ -175,10 +175,11 @@ pub struct Connection {
 
 impl Connection {
     /// A connection for `role`, opened at `now`. A client masks with keys
-    /// from the operating system's secure generator.
+    /// from [`ThreadRng`](crate::random::ThreadRng), a secure generator the
+    /// operating system keys.
     #[cfg(feature = "std")]
     pub fn new(role: Role, config: Config, now: Duration) -> Self {
-        Self::with_rng(role, config, now, Box::new(crate::random::OsRng))
+        Self::with_rng(role, config, now, Box::new(crate::random::ThreadRng))
     }
 
     /// A connection whose client mask keys come from `rng`.

@@ -343,10 +343,10 @@ impl Outgoing {
         }
     }
 
+    #[inline]
     fn mask_key(&mut self) -> Result<[u8; 4], SendError> {
         if self.keys_used + 4 > KEY_BATCH {
-            self.rng.fill(&mut self.keys)?;
-            self.keys_used = 0;
+            self.refill_keys()?;
         }
         let mut key = [0; 4];
         if let Some(fresh) = self.keys.get(self.keys_used..self.keys_used + 4) {
@@ -354,5 +354,12 @@ impl Outgoing {
         }
         self.keys_used += 4;
         Ok(key)
+    }
+
+    #[cold]
+    fn refill_keys(&mut self) -> Result<(), SendError> {
+        self.rng.fill(&mut self.keys)?;
+        self.keys_used = 0;
+        Ok(())
     }
 }

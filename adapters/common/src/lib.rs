@@ -14,7 +14,7 @@ use wscore::connection::{Closed, Config, Connection, ProtocolError, SendError, S
 use wscore::handshake::client::{Response, ResponseError, UrlError};
 use wscore::handshake::server::{Decision, Request};
 use wscore::handshake::{HttpError, Status};
-use wscore::random::OsRng;
+use wscore::random::ThreadRng;
 
 /// What a server does with a complete (or malformed) request.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ pub fn open_client(
         Status::Partial => Ok(None),
         Status::Complete(response) => {
             let mut leftover = BytesMut::from(&received[response.header_len()..]);
-            let mut connection = response.into_connection(config, now, Box::new(OsRng));
+            let mut connection = response.into_connection(config, now, Box::new(ThreadRng));
             let _ = connection.receive(now, &mut leftover);
             Ok(Some((connection, leftover)))
         }
