@@ -53,12 +53,17 @@ impl Utf8Validator {
     }
 
     /// Validates the next chunk of the message.
+    #[inline]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), InvalidUtf8> {
         // Short text is mostly ASCII (JSON, chat), and below 64 bytes simdutf8
         // has no SIMD path anyway: a word-wise ASCII check settles it.
         if self.partial_len == 0 && chunk.len() < 64 && chunk.is_ascii() {
             return Ok(());
         }
+        self.feed_simd(chunk)
+    }
+
+    fn feed_simd(&mut self, chunk: &[u8]) -> Result<(), InvalidUtf8> {
         let rest = self.complete_partial(chunk)?;
         // The fast validator on everything up to the last code point that may
         // be cut off; the slower one, which can tell "cut off" from
