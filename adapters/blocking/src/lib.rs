@@ -165,6 +165,15 @@ impl<S: Read + Write> WebSocket<S> {
         self.flush()
     }
 
+    /// Sends a message uncompressed even though permessage-deflate is
+    /// agreed, and writes it out: for secrets sent on a connection that
+    /// also carries attacker-influenced data compressed (see
+    /// [`Connection::send_uncompressed`]).
+    pub fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.conn.send_uncompressed(message)?;
+        self.flush()
+    }
+
     /// Starts the close handshake; keep calling [`read`](Self::read) until
     /// it returns [`Error::Closed`].
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {

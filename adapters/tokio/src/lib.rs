@@ -180,6 +180,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.poll_write_pending(cx)).await
     }
 
+    /// Sends a message uncompressed even though permessage-deflate is
+    /// agreed, and writes it out: for secrets sent on a connection that
+    /// also carries attacker-influenced data compressed (see
+    /// [`Connection::send_uncompressed`]).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
+        self.conn.send_uncompressed(message)?;
+        poll_fn(|cx| self.poll_write_pending(cx)).await
+    }
+
     /// The protocol state machine underneath.
     pub fn connection(&self) -> &Connection {
         &self.conn

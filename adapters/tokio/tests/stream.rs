@@ -1,13 +1,19 @@
 //! wscore-tokio over loopback TCP: messages both ways, ping/pong and close,
 //! a client we did not write, cancel-safe reads, split halves, keepalive,
-//! compression.
+//! compression, and a message kept out of it.
 
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::{Config, Message};
+use wscore::extensions::deflate::DeflateConfig;
+use wscore::handshake::client::ClientRequest;
 use wscore_tokio::{Accept, Decision, WebSocketStream};
 
 async fn listener() -> (TcpListener, String) {
@@ -205,33 +211,45 @@ async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
     client.abort();
 }
 
-#[tokio::test]
-async fn compressed_both_ways_when_agreed() {
-    use wscore::extensions::deflate::DeflateConfig;
-    use wscore::handshake::client::ClientRequest;
-
-    let (listener, url) = listener().await;
-    let server = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let accept = |_: &wscore_tokio::Request<'_>| {
-            Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
-        };
-        let ws = wscore_tokio::accept_with(stream, Config::new(), accept)
-            .await
-            .unwrap();
-        assert!(ws.connection().deflate().is_some());
-        echo(ws).await;
-    });
-    let request = ClientRequest::from_url(&url)
-        .unwrap()
-        .deflate(DeflateConfig::new());
-    let stream = TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches('/'))
-        .await
-        .unwrap();
-    let mut ws = wscore_tokio::connect_with(stream, &request, Config::new())
+/// Echoes one connection, agreeing to permessage-deflate.
+async fn deflate_echo_server(listener: TcpListener) {
+    let (stream, _) = listener.accept().await.unwrap();
+    let accept = |_: &wscore_tokio::Request<'_>| {
+        Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
+    };
+    let ws = wscore_tokio::accept_with(stream, Config::new(), accept)
         .await
         .unwrap();
     assert!(ws.connection().deflate().is_some());
+    echo(ws).await;
+}
+
+/// A client over `stream` that offers permessage-deflate, and got it.
+async fn deflate_client<S>(url: &str, stream: S) -> WebSocketStream<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let request = ClientRequest::from_url(url)
+        .unwrap()
+        .deflate(DeflateConfig::new());
+    let ws = wscore_tokio::connect_with(stream, &request, Config::new())
+        .await
+        .unwrap();
+    assert!(ws.connection().deflate().is_some());
+    ws
+}
+
+async fn connect_tcp(url: &str) -> TcpStream {
+    TcpStream::connect(url.trim_start_matches("ws://").trim_end_matches('/'))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn compressed_both_ways_when_agreed() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(deflate_echo_server(listener));
+    let mut ws = deflate_client(&url, connect_tcp(&url).await).await;
     let text: String = (0..5000).map(|i| format!("{{\"n\":{i}}},")).collect();
     for message in [
         Message::text(text.clone()),
@@ -241,6 +259,93 @@ async fn compressed_both_ways_when_agreed() {
         ws.send(message.clone()).await.unwrap();
         assert_eq!(ws.next().await.unwrap().unwrap(), message);
     }
+    ws.close().await.unwrap();
+    assert!(ws.next().await.is_none());
+    server.await.unwrap();
+}
+
+/// A stream that counts the bytes written through it.
+struct Counted {
+    stream: TcpStream,
+    written: usize,
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let written = ready!(Pin::new(&mut self.stream).poll_write(cx, buf))?;
+        self.written += written;
+        Poll::Ready(Ok(written))
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let written = ready!(Pin::new(&mut self.stream).poll_write_vectored(cx, bufs))?;
+        self.written += written;
+        Poll::Ready(Ok(written))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn send_uncompressed_leaves_compression_out() {
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(deflate_echo_server(listener));
+    let stream = Counted {
+        stream: connect_tcp(&url).await,
+        written: 0,
+    };
+    let mut ws = deflate_client(&url, stream).await;
+    let text: String = (0..20_000)
+        .map(|i| format!("{{\"n\":{}}},", i % 10))
+        .collect();
+    let message = Message::text(text.clone());
+    let mut sizes = Vec::new();
+    // Compressed, uncompressed, and compressed again: the context the
+    // uncompressed message stepped around still works.
+    for uncompressed in [false, true, false] {
+        let before = ws.get_ref().written;
+        if uncompressed {
+            ws.send_uncompressed(message.clone()).await.unwrap();
+        } else {
+            ws.send(message.clone()).await.unwrap();
+        }
+        sizes.push(ws.get_ref().written - before);
+        assert_eq!(ws.next().await.unwrap().unwrap(), message);
+    }
+    println!("{} bytes of text written as {sizes:?} bytes", text.len());
+    assert!(
+        sizes[0] < text.len() / 10 && sizes[2] < text.len() / 10,
+        "{sizes:?}"
+    );
+    assert!(sizes[1] > text.len(), "{sizes:?}");
     ws.close().await.unwrap();
     assert!(ws.next().await.is_none());
     server.await.unwrap();
