@@ -54,7 +54,8 @@ fn wscore_send_chunks(conn: &mut Connection, message: Message) {
 }
 
 /// The floor for one small frame: header and payload into `buf`, masked
-/// with a key that changes per frame as a client's must.
+/// with a key that changes per frame as a client's must (a counter, cheaper
+/// than any secure generator: the floor only gets lower).
 fn floor(buf: &mut Vec<u8>, role: Role, payload: &[u8], key: &mut u32) {
     buf.clear();
     let len = payload.len() as u8;
