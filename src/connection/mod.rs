@@ -439,27 +439,26 @@ impl Connection {
     /// handshake is complete.
     #[inline]
     fn after_transmit(&mut self) {
-        if matches!(self.state, State::CloseReceived(_)) {
-            self.reply_to_close_transmitted();
+        if matches!(self.state, State::CloseReceived(_)) && self.outgoing.is_empty() {
+            self.close_handshake_done();
         }
     }
 
-    fn reply_to_close_transmitted(&mut self) {
-        if let State::CloseReceived(frame) = &self.state {
-            if self.outgoing.is_empty() {
-                let (code, reason) = match frame {
-                    Some(frame) => (frame.code, String::from(frame.reason.as_str())),
-                    None => (CloseCode::NO_STATUS, String::new()),
-                };
-                self.state = State::Closed(Closed {
-                    initiator: Initiator::Peer,
-                    code,
-                    reason,
-                    clean: true,
-                    error: None,
-                });
-            }
-        }
+    fn close_handshake_done(&mut self) {
+        let State::CloseReceived(frame) = &self.state else {
+            return;
+        };
+        let (code, reason) = match frame {
+            Some(frame) => (frame.code, String::from(frame.reason.as_str())),
+            None => (CloseCode::NO_STATUS, String::new()),
+        };
+        self.state = State::Closed(Closed {
+            initiator: Initiator::Peer,
+            code,
+            reason,
+            clean: true,
+            error: None,
+        });
     }
 
     /// How many bytes are waiting to be written.

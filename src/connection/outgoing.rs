@@ -175,7 +175,7 @@ impl Outgoing {
         self.encode_pong();
         let chunk = match self.queue.pop_front() {
             Some(chunk) => chunk,
-            None if self.arena.len() > self.arena_written => self.take_arena().freeze(),
+            None if !self.unwritten_arena().is_empty() => self.take_arena().freeze(),
             None => return None,
         };
         self.queued_bytes -= chunk.len();
@@ -200,10 +200,14 @@ impl Outgoing {
 
     /// The arena's bytes not yet written, split off it.
     fn take_arena(&mut self) -> BytesMut {
-        let mut unwritten = self.arena.split();
-        unwritten.advance(self.arena_written);
+        self.drop_written();
+        self.arena.split()
+    }
+
+    /// Drops the bytes already written from the front of the arena.
+    fn drop_written(&mut self) {
+        self.arena.advance(self.arena_written);
         self.arena_written = 0;
-        unwritten
     }
 
     fn encode_pong(&mut self) {
@@ -253,7 +257,7 @@ impl Outgoing {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.arena.len() == self.arena_written && self.pongs.is_empty()
+        self.queue.is_empty() && self.unwritten_arena().is_empty() && self.pongs.is_empty()
     }
 
     /// Encodes a frame at the end of the arena; a large payload goes into
@@ -322,8 +326,7 @@ impl Outgoing {
         if self.arena.capacity() - self.arena.len() < len {
             // Drop what was written first, so a writer that never quite
             // catches up does not keep the arena growing.
-            self.arena.advance(self.arena_written);
-            self.arena_written = 0;
+            self.drop_written();
             self.arena.reserve(len.max(ARENA_SIZE));
         }
         let start = self.arena.len() + header.len();
@@ -337,7 +340,7 @@ impl Outgoing {
 
     /// Moves the arena's pending bytes into the queue as one chunk.
     fn seal(&mut self) {
-        if self.arena.len() > self.arena_written {
+        if !self.unwritten_arena().is_empty() {
             let unwritten = self.take_arena().freeze();
             self.queue.push_back(unwritten);
         }
