@@ -45,7 +45,7 @@ pub fn run(role: Role, data: &[u8]) {
         data = rest;
         let mut failed = false;
         let arg = usize::from(data.first().copied().unwrap_or(0));
-        match op % 10 {
+        match op % 12 {
             0..=3 => {
                 let bytes = take(&mut data, arg * 4 + 1);
                 buf.extend_from_slice(&bytes);
@@ -73,6 +73,16 @@ pub fn run(role: Role, data: &[u8]) {
             9 => {
                 now += Duration::from_millis(arg as u64 * 10);
                 conn.handle_timeout(now);
+            }
+            10 => {
+                // A transport that takes only part of what is waiting, which
+                // may end inside a chunk.
+                let pending: usize = conn.transmit_chunks().map(<[u8]>::len).sum();
+                assert_eq!(conn.buffered_amount(), pending);
+                assert!(conn.transmit_bytes().len() <= pending);
+                let written = (arg * 8).min(pending);
+                conn.advance_transmit(written);
+                assert_eq!(conn.buffered_amount(), pending - written);
             }
             _ => conn.receive_eof(),
         }
