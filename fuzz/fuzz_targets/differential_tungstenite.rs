@@ -41,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
 
-    let mut ws = tungstenite::WebSocket::from_raw_socket(Replay(data), tungstenite::protocol::Role::Server, None);
+    let mut ws = tungstenite::WebSocket::from_raw_socket(
+        Replay(data),
+        tungstenite::protocol::Role::Server,
+        None,
+    );
     let mut theirs = Vec::new();
     let their_end = loop {
         match ws.read() {
@@ -54,10 +58,17 @@ fuzz_target!(|data: &[u8]| {
     };
 
     let common = ours.len().min(theirs.len());
-    assert_eq!(ours[..common], theirs[..common], "the messages both delivered differ");
+    assert_eq!(
+        ours[..common],
+        theirs[..common],
+        "the messages both delivered differ"
+    );
     if ours.len() < theirs.len() {
         let error = result.expect_err("wscore stopped early, so it must have failed");
-        assert!(explained(&error), "wscore refused what tungstenite accepted: {error}");
+        assert!(
+            explained(&error),
+            "wscore refused what tungstenite accepted: {error}"
+        );
     }
     if theirs.len() < ours.len() {
         panic!("tungstenite refused what wscore accepted: {their_end:?}");

@@ -14,10 +14,18 @@ fuzz_target!(|data: &[u8]| {
     let Some((&setup, bytes)) = data.split_first() else {
         return;
     };
-    let role = if setup & 1 == 0 { Role::Server } else { Role::Client };
+    let role = if setup & 1 == 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
     let rsv = if setup & 2 == 0 { Rsv::NONE } else { Rsv::RSV1 };
     let max_frame_size = 1u64 << (setup >> 2); // 1 B up to 2^63
-    let mut decoder = FrameDecoder::new(FrameRules::new(role).extension_rsv(rsv).max_frame_size(max_frame_size));
+    let mut decoder = FrameDecoder::new(
+        FrameRules::new(role)
+            .extension_rsv(rsv)
+            .max_frame_size(max_frame_size),
+    );
 
     let original = bytes.to_vec();
     let mut buffer = bytes.to_vec();
@@ -55,13 +63,20 @@ fuzz_target!(|data: &[u8]| {
                     frame.take().expect("payload follows a header")
                 }
             };
-            let mut encoded = header.encode().expect("an accepted header encodes").to_vec();
+            let mut encoded = header
+                .encode()
+                .expect("an accepted header encodes")
+                .to_vec();
             let payload_start = encoded.len();
             encoded.extend_from_slice(&payload);
             if let Some(key) = header.mask {
                 apply_mask(&mut encoded[payload_start..], key, 0);
             }
-            assert_eq!(encoded, original[frame_start..position], "re-encoding differs");
+            assert_eq!(
+                encoded,
+                original[frame_start..position],
+                "re-encoding differs"
+            );
             frame_start = position;
         }
         offset += len;

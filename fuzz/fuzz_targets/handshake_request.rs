@@ -7,8 +7,8 @@
 //! takes, agreeing to the same permessage-deflate parameters.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use base64::Engine;
+use libfuzzer_sys::fuzz_target;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
 use wscore::handshake::server::{Accept, ServerHandshake};
@@ -29,7 +29,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&setup, bytes)) = data.split_first() else {
         return;
     };
-    let limits = Limits::default().max_header_block(1024).max_headers(usize::from(setup % 32));
+    let limits = Limits::default()
+        .max_header_block(1024)
+        .max_headers(usize::from(setup % 32));
     let mut handshake = ServerHandshake::new(limits);
     let step = usize::from(setup / 32) * 37 + 1;
     let mut end = 0;
@@ -40,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
             Ok(Status::Partial) if end < bytes.len() => continue,
             Ok(Status::Partial) => return,
             Err(error) => {
-                assert!(end <= 1024 + step, "the limit was passed by more than one read");
+                assert!(
+                    end <= 1024 + step,
+                    "the limit was passed by more than one read"
+                );
                 assert_well_formed(&error.response());
                 return;
             }
@@ -48,8 +53,16 @@ fuzz_target!(|data: &[u8]| {
     };
     assert!(request.header_len() <= end);
     let protocol = request.protocols().next();
-    let _ = request.extensions().map(|e| e.params().count()).sum::<usize>();
-    let _ = (request.path(), request.query(), request.origin(), request.cookie("a"));
+    let _ = request
+        .extensions()
+        .map(|e| e.params().count())
+        .sum::<usize>();
+    let _ = (
+        request.path(),
+        request.query(),
+        request.origin(),
+        request.cookie("a"),
+    );
     let accept = match protocol {
         Some(protocol) => Accept::new().protocol(protocol),
         None => Accept::new(),
@@ -66,14 +79,21 @@ fuzz_target!(|data: &[u8]| {
             assert!(request.check().is_ok());
             // Our client, sending the same key, must take the response.
             let key = request.header("sec-websocket-key").expect("checked");
-            let nonce = base64::engine::general_purpose::STANDARD.decode(key).expect("checked");
+            let nonce = base64::engine::general_purpose::STANDARD
+                .decode(key)
+                .expect("checked");
             let client_request = match protocol {
                 Some(protocol) => ClientRequest::new("h", "/").protocol(protocol),
                 None => ClientRequest::new("h", "/"),
             };
             let client_request = client_request.deflate(DeflateConfig::new());
-            let (sent, mut client) = client_request.build(&mut Nonce(nonce)).expect("valid request");
-            assert!(sent.windows(key.len()).any(|w| w == key.as_bytes()), "canonical key");
+            let (sent, mut client) = client_request
+                .build(&mut Nonce(nonce))
+                .expect("valid request");
+            assert!(
+                sent.windows(key.len()).any(|w| w == key.as_bytes()),
+                "canonical key"
+            );
             let response = accepted.response();
             // and agree to the same compression.
             match client.receive(response) {
@@ -96,7 +116,10 @@ fn assert_well_formed(response: &[u8]) {
     let mut headers = [httparse::EMPTY_HEADER; 16];
     let mut parsed = httparse::Response::new(&mut headers);
     let Ok(httparse::Status::Complete(head)) = parsed.parse(response) else {
-        panic!("not a complete HTTP response: {:?}", String::from_utf8_lossy(response));
+        panic!(
+            "not a complete HTTP response: {:?}",
+            String::from_utf8_lossy(response)
+        );
     };
     let length = parsed
         .headers

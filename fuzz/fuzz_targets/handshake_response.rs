@@ -24,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&setup, bytes)) = data.split_first() else {
         return;
     };
-    let request = ClientRequest::new("h", "/").protocol("chat").extension("permessage-deflate");
+    let request = ClientRequest::new("h", "/")
+        .protocol("chat")
+        .extension("permessage-deflate");
     let (_, mut client) = request.build(&mut SampleNonce).expect("valid request");
     let step = usize::from(setup) + 1;
     let mut end = 0;
@@ -36,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
                 let head = &bytes[..response.header_len()];
                 let accept = b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
                 assert!(head.windows(accept.len()).any(|w| w == accept));
-                let _ = response.extensions().map(|e| e.params().count()).sum::<usize>();
+                let _ = response
+                    .extensions()
+                    .map(|e| e.params().count())
+                    .sum::<usize>();
                 return;
             }
             Ok(Status::Partial) if end < bytes.len() => continue,

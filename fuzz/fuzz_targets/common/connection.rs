@@ -32,7 +32,10 @@ pub fn run(role: Role, data: &[u8]) {
             server_max_window_bits: 8 + (deflate >> 3 & 7),
             client_max_window_bits: 15 - (deflate >> 5 & 7),
         };
-        conn.enable_deflate(params, DeflateConfig::new().threshold(usize::from(setup % 64)));
+        conn.enable_deflate(
+            params,
+            DeflateConfig::new().threshold(usize::from(setup % 64)),
+        );
     }
     let mut now = Duration::ZERO;
     let mut buf = BytesMut::new();
@@ -52,7 +55,11 @@ pub fn run(role: Role, data: &[u8]) {
                 failed = conn.receive(now, &mut buf).is_err();
                 // Only the incomplete frame stays buffered, and it is bounded
                 // by the frame limit checked on its header.
-                assert!(buf.len() <= 14 + MAX_FRAME as usize, "buffered {}", buf.len());
+                assert!(
+                    buf.len() <= 14 + MAX_FRAME as usize,
+                    "buffered {}",
+                    buf.len()
+                );
             }
             4 => {
                 let text = String::from_utf8_lossy(&take(&mut data, arg * 8)).into_owned();
@@ -99,7 +106,10 @@ pub fn run(role: Role, data: &[u8]) {
             assert!(len <= MAX_MESSAGE, "an event of {len} bytes");
         }
         // A violation closes the connection once the events before it are taken.
-        assert!(!failed || matches!(conn.state(), State::Closed(_)), "an error closes");
+        assert!(
+            !failed || matches!(conn.state(), State::Closed(_)),
+            "an error closes"
+        );
         if let Some(deadline) = conn.poll_timeout() {
             assert!(deadline >= Duration::ZERO);
         }
