@@ -18,6 +18,9 @@
 //!
 //! This is the only module in the crate that contains `unsafe`.
 
+#[cfg(feature = "alloc")]
+use core::mem::MaybeUninit;
+
 /// XORs `buf` in place with `key`, starting `phase` bytes into the key.
 ///
 /// `phase` is the number of payload bytes already masked before `buf`, so
@@ -45,6 +48,45 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], phase: usize) {
     dispatch::xor(buf, rotate(key, phase))
 }
 
+/// Appends `src` to `buf`, masked with `key` from its first byte.
+///
+/// One pass that reads `src` and writes `buf`: appending first and masking
+/// in place would read every appended byte back, right after writing it.
+/// This is how a client's short messages reach its send buffer.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use wscore::mask::extend_masked;
+///
+/// let mut buf = BytesMut::from(&b"\x81\x85\x37\xfa\x21\x3d"[..]);
+/// extend_masked(&mut buf, b"Hello", [0x37, 0xfa, 0x21, 0x3d]);
+/// assert_eq!(&buf[6..], [0x7f, 0x9f, 0x4d, 0x51, 0x58]); // RFC 6455 §5.7
+/// ```
+#[cfg(feature = "alloc")]
+#[inline]
+pub fn extend_masked(buf: &mut bytes::BytesMut, src: &[u8], key: [u8; 4]) {
+    extend_with(buf, src, key, copy_xor)
+}
+
+/// [`extend_masked`] with the copy loop given, so that each can be tested.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn extend_with(
+    buf: &mut bytes::BytesMut,
+    src: &[u8],
+    key: [u8; 4],
+    copy: fn(&mut [MaybeUninit<u8>], &[u8], [u8; 4]),
+) {
+    buf.reserve(src.len());
+    let len = buf.len();
+    if let Some(spare) = buf.spare_capacity_mut().get_mut(..src.len()) {
+        copy(spare, src, key);
+        // SAFETY: `reserve` made room for `src.len()` more bytes, and every
+        // copy loop writes each byte of the `spare` it is given.
+        unsafe { buf.set_len(len + src.len()) }
+    }
+}
+
 /// The key as seen from `phase` bytes into it.
 #[inline(always)]
 fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
@@ -57,9 +99,9 @@ fn rotate(key: [u8; 4], phase: usize) -> [u8; 4] {
 /// Splits the first `N` bytes off `buf` if it has that many, leaving `buf`
 /// untouched if not.
 #[inline(always)]
-fn split_array<'a, const N: usize>(
-    buf: &mut &'a mut [u8],
-) -> Option<(&'a mut [u8; N], &'a mut [u8])> {
+fn split_array<'a, T, const N: usize>(
+    buf: &mut &'a mut [T],
+) -> Option<(&'a mut [T; N], &'a mut [T])> {
     if buf.len() < N {
         return None;
     }
@@ -78,17 +120,77 @@ fn xor_words(mut buf: &mut [u8], key: [u8; 4]) {
     let word = u64::from_ne_bytes([
         key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
     ]);
-    while let Some((bytes, rest)) = split_array::<8>(&mut buf) {
+    while let Some((bytes, rest)) = split_array::<_, 8>(&mut buf) {
         *bytes = (u64::from_ne_bytes(*bytes) ^ word).to_ne_bytes();
         buf = rest;
     }
-    if let Some((bytes, rest)) = split_array::<4>(&mut buf) {
+    if let Some((bytes, rest)) = split_array::<_, 4>(&mut buf) {
         *bytes = (u32::from_ne_bytes(*bytes) ^ u32::from_ne_bytes(key)).to_ne_bytes();
         buf = rest;
     }
     for (byte, key) in buf.iter_mut().zip(key) {
         *byte ^= key;
     }
+}
+
+/// Writes `src` XOR `key` into `dst`, which is as long, a word at a time;
+/// shaped like [`xor_words`], for the same reason.
+#[cfg(feature = "alloc")]
+#[inline(always)]
+fn copy_xor_words(mut dst: &mut [MaybeUninit<u8>], mut src: &[u8], key: [u8; 4]) {
+    let word = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
+    while let (Some((bytes, src_rest)), Some((out, dst_rest))) =
+        (src.split_first_chunk::<8>(), split_array::<_, 8>(&mut dst))
+    {
+        *out = (u64::from_ne_bytes(*bytes) ^ word)
+            .to_ne_bytes()
+            .map(MaybeUninit::new);
+        (dst, src) = (dst_rest, src_rest);
+    }
+    if let (Some((bytes, src_rest)), Some((out, dst_rest))) =
+        (src.split_first_chunk::<4>(), split_array::<_, 4>(&mut dst))
+    {
+        *out = (u32::from_ne_bytes(*bytes) ^ u32::from_ne_bytes(key))
+            .to_ne_bytes()
+            .map(MaybeUninit::new);
+        (dst, src) = (dst_rest, src_rest);
+    }
+    for ((out, byte), key) in dst.iter_mut().zip(src).zip(key) {
+        out.write(byte ^ key);
+    }
+}
+
+/// Writes `src` XOR `key` into `dst`, which is as long.
+#[cfg(all(feature = "alloc", not(all(feature = "simd", target_arch = "x86_64"))))]
+use copy_xor_words as copy_xor;
+
+/// Writes `src` XOR `key` into `dst`, which is as long, in SSE2 lanes.
+/// Unaligned loads and stores throughout: the copy is what costs, and SSE2,
+/// part of every x86_64 CPU, needs no run-time check or call.
+#[cfg(all(feature = "alloc", feature = "simd", target_arch = "x86_64"))]
+#[inline(always)]
+fn copy_xor(mut dst: &mut [MaybeUninit<u8>], mut src: &[u8], key: [u8; 4]) {
+    use core::arch::x86_64::*;
+    const LANE: usize = core::mem::size_of::<__m128i>();
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    let splat = unsafe { _mm_set1_epi32(i32::from_ne_bytes(key)) };
+    while let (Some((bytes, src_rest)), Some((out, dst_rest))) = (
+        src.split_first_chunk::<LANE>(),
+        split_array::<_, LANE>(&mut dst),
+    ) {
+        // SAFETY: `bytes` and `out` are one lane long each, `out` exclusively
+        // borrowed; unaligned loads and stores need no alignment, and any
+        // bits may be stored into `MaybeUninit` bytes.
+        unsafe {
+            let lane = _mm_loadu_si128(bytes.as_ptr().cast());
+            _mm_storeu_si128(out.as_mut_ptr().cast(), _mm_xor_si128(lane, splat));
+        }
+        (dst, src) = (dst_rest, src_rest);
+    }
+    // Lanes are multiples of 4 bytes: the rest starts at the same phase.
+    copy_xor_words(dst, src, key);
 }
 
 /// Defines a function that XORs with one vector type.
@@ -108,7 +210,7 @@ macro_rules! lane_xor {
             if buf.len() < ALIGNED_FROM {
                 let splat = $splat(i32::from_ne_bytes(key));
                 let mut rest = buf;
-                while let Some((lane, after)) = split_array::<LANE>(&mut rest) {
+                while let Some((lane, after)) = split_array::<_, LANE>(&mut rest) {
                     let ptr = lane.as_mut_ptr().cast::<$lane>();
                     // SAFETY: `lane` is exactly one vector long and exclusively
                     // borrowed; unaligned loads and stores need no alignment.
@@ -292,6 +394,42 @@ mod tests {
         }
         // SAFETY: AVX2 support was just checked.
         check_all(|buf, key, phase| unsafe { xor_avx2(buf, rotate(key, phase)) });
+    }
+
+    /// A masking copy against the bytewise reference, at every length
+    /// 0..=257, every source offset 0..=63 and every destination offset
+    /// 0..=31 (both sides of each lane boundary), after bytes already there.
+    #[cfg(feature = "alloc")]
+    fn check_copy(extend: impl Fn(&mut bytes::BytesMut, &[u8], [u8; 4])) {
+        let key = [0x8d, 0x13, 0xf0, 0x5a];
+        let source: Vec<u8> = (0..257 + 64).map(|i| (i * 7 + 3) as u8).collect();
+        let mut buf = bytes::BytesMut::new();
+        for offset in 0..=63 {
+            for before in 0..=31 {
+                for len in 0..=257 {
+                    let src = &source[offset..offset + len];
+                    buf.clear();
+                    buf.extend_from_slice(&source[..before]);
+                    extend(&mut buf, src, key);
+                    let mut expected = source[..before].to_vec();
+                    expected.extend_from_slice(src);
+                    reference(&mut expected[before..], key, 0);
+                    assert_eq!(buf, expected, "offset {offset} before {before} len {len}");
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn extend_masked_matches_reference() {
+        check_copy(extend_masked);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn portable_masking_copy_matches_reference() {
+        check_copy(|buf, src, key| extend_with(buf, src, key, copy_xor_words));
     }
 
     #[test]

@@ -60,11 +60,13 @@ impl Rng for OsRng {
 }
 
 /// A ChaCha12 generator per thread, keyed from the operating system and
-/// rekeyed after every 64 KiB of output and in a forked child: client mask
-/// keys at memory speed, where asking the kernel for each batch of keys
-/// cost a third of the time spent sending small messages. This is the
-/// design of rand's `ThreadRng`, which tungstenite and fastwebsockets use,
-/// except that a failing OS generator is an error here, not a panic.
+/// rekeyed after every 64 KiB of output: client mask keys at memory speed,
+/// where asking the kernel for each batch of keys cost a third of the time
+/// spent sending small messages. This is the design of rand's `ThreadRng`,
+/// which tungstenite and fastwebsockets use, with two differences: a
+/// failing OS generator is an error here, not a panic, and a forked child
+/// rekeys within its first 4 KiB of output (1,024 mask keys), where rand's
+/// shares its parent's stream until the next 64 KiB rekey.
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThreadRng;
@@ -87,11 +89,18 @@ mod thread_generator {
     /// `ThreadRng`: what a later compromise of the state reveals.
     const REKEY_AFTER: usize = 64 << 10;
 
+    /// Output between two looks at the process id. Each look is a system
+    /// call (the C library no longer caches the id): once per fill cost a
+    /// tenth of a client's time sending 16-byte messages.
+    const FORK_CHECK_AFTER: usize = 4 << 10;
+
     struct Generator {
         chacha: ChaCha12Rng,
         budget: usize,
-        /// The process that keyed it: a forked child must not repeat its
-        /// parent's keys.
+        /// Output left before the process id is looked at again.
+        unchecked: usize,
+        /// The process that keyed it: a forked child rekeys rather than go
+        /// on repeating its parent's keys.
         pid: u32,
     }
 
@@ -103,10 +112,14 @@ mod thread_generator {
         // Unavailable while the thread is being torn down: the OS then.
         let filled = GENERATOR.try_with(|generator| {
             let mut generator = generator.try_borrow_mut().map_err(|_| RngUnavailable)?;
-            let pid = std::process::id();
+            let stale =
+                |current: &mut Generator| current.budget < dest.len() || current.forked(dest.len());
+            if generator.as_mut().is_some_and(stale) {
+                *generator = None;
+            }
             let generator = match &mut *generator {
-                Some(current) if current.budget >= dest.len() && current.pid == pid => current,
-                stale => stale.insert(keyed(pid)?),
+                Some(current) => current,
+                none => none.insert(keyed()?),
             };
             generator.chacha.fill_bytes(dest);
             generator.budget = generator.budget.saturating_sub(dest.len());
@@ -115,14 +128,43 @@ mod thread_generator {
         filled.unwrap_or_else(|_| getrandom::fill(dest).map_err(|_| RngUnavailable))
     }
 
-    fn keyed(pid: u32) -> Result<Generator, RngUnavailable> {
+    fn keyed() -> Result<Generator, RngUnavailable> {
         let mut seed = [0; 32];
         getrandom::fill(&mut seed).map_err(|_| RngUnavailable)?;
         Ok(Generator {
             chacha: ChaCha12Rng::from_seed(seed),
             budget: REKEY_AFTER,
-            pid,
+            unchecked: FORK_CHECK_AFTER,
+            pid: std::process::id(),
         })
+    }
+
+    impl Generator {
+        /// Whether this is a forked copy, as far as can be told before `len`
+        /// more bytes are drawn.
+        fn forked(&mut self, len: usize) -> bool {
+            if let Some(unchecked) = self.unchecked.checked_sub(len) {
+                self.unchecked = unchecked;
+                return false;
+            }
+            self.unchecked = FORK_CHECK_AFTER;
+            self.pid != std::process::id()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_forked_copy_is_noticed_within_the_check_interval() {
+            let mut copy = keyed().unwrap();
+            copy.pid = copy.pid.wrapping_add(1); // as if keyed by the parent
+            let fills = (0..2 * FORK_CHECK_AFTER / 256).position(|_| copy.forked(256));
+            assert_eq!(fills, Some(FORK_CHECK_AFTER / 256));
+            let mut original = keyed().unwrap();
+            assert!(!(0..2 * FORK_CHECK_AFTER / 256).any(|_| original.forked(256)));
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::error::SendError;
 #[cfg(feature = "deflate")]
 use crate::extensions::deflate::Compressor;
 use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv, MAX_HEADER_LEN};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, extend_masked};
 use crate::random::Rng;
 use crate::Role;
 
@@ -329,12 +329,12 @@ impl Outgoing {
             self.drop_written();
             self.arena.reserve(len.max(ARENA_SIZE));
         }
-        let start = self.arena.len() + header.len();
+        let end = self.arena.len() + header.len();
         self.arena.extend_from_slice(header.padded());
-        self.arena.truncate(start);
-        self.arena.extend_from_slice(payload);
-        if let (Some(key), Some(copied)) = (key, self.arena.get_mut(start..)) {
-            apply_mask(copied, key, 0);
+        self.arena.truncate(end);
+        match key {
+            Some(key) => extend_masked(&mut self.arena, payload, key),
+            None => self.arena.extend_from_slice(payload),
         }
     }
 
