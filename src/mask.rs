@@ -195,30 +195,17 @@ fn copy_xor(mut dst: &mut [MaybeUninit<u8>], mut src: &[u8], key: [u8; 4]) {
 
 /// Defines a function that XORs with one vector type.
 ///
-/// Short buffers go lane by lane with unaligned loads and stores: a payload
-/// rarely starts aligned (it follows a 2-14 byte header) and a byte-wise
-/// prologue would cost more than the whole payload. Long buffers first XOR
-/// the bytes up to an aligned address, then whole aligned lanes, which keeps
-/// every store inside one cache line and lets the loop unroll.
+/// Short buffers go to [`xor_short`]. Long ones first XOR the bytes up to an
+/// aligned address, then whole aligned lanes, which keeps every store inside
+/// one cache line and lets the loop unroll.
 #[cfg(all(feature = "simd", target_arch = "x86_64"))]
 macro_rules! lane_xor {
-    ($(#[$attr:meta])* $name:ident, $lane:ty, $splat:ident, $load:ident, $xor:ident, $store:ident) => {
+    ($(#[$attr:meta])* $name:ident, $lane:ty, $splat:ident, $xor:ident) => {
         $(#[$attr])*
         fn $name(buf: &mut [u8], key: [u8; 4]) {
             use core::arch::x86_64::*;
-            const LANE: usize = core::mem::size_of::<$lane>();
             if buf.len() < ALIGNED_FROM {
-                let splat = $splat(i32::from_ne_bytes(key));
-                let mut rest = buf;
-                while let Some((lane, after)) = split_array::<_, LANE>(&mut rest) {
-                    let ptr = lane.as_mut_ptr().cast::<$lane>();
-                    // SAFETY: `lane` is exactly one vector long and exclusively
-                    // borrowed; unaligned loads and stores need no alignment.
-                    unsafe { $store(ptr, $xor($load(ptr), splat)) }
-                    rest = after;
-                }
-                // Lanes are multiples of 4 bytes: the rest starts at the same phase.
-                return xor_words(rest, key);
+                return xor_short(buf, key);
             }
             // SAFETY: the lane type is plain integer data with no invalid
             // bit patterns, so viewing aligned bytes as lanes is sound.
@@ -232,6 +219,29 @@ macro_rules! lane_xor {
             xor_words(tail, key);
         }
     };
+}
+
+/// XORs a short buffer in SSE2 lanes with unaligned loads and stores, then
+/// words: a payload rarely starts aligned (it follows a 2-14 byte header),
+/// and a byte-wise prologue would cost more than the whole payload. Inline,
+/// as SSE2 is part of every x86_64 CPU: for the short messages that are
+/// most messages, a call would cost as much as the masking.
+#[cfg(all(feature = "simd", target_arch = "x86_64"))]
+#[inline(always)]
+fn xor_short(mut buf: &mut [u8], key: [u8; 4]) {
+    use core::arch::x86_64::*;
+    const LANE: usize = core::mem::size_of::<__m128i>();
+    // SAFETY: SSE2 is part of the x86_64 baseline.
+    let splat = unsafe { _mm_set1_epi32(i32::from_ne_bytes(key)) };
+    while let Some((lane, rest)) = split_array::<_, LANE>(&mut buf) {
+        let ptr = lane.as_mut_ptr().cast::<__m128i>();
+        // SAFETY: `lane` is exactly one vector long and exclusively
+        // borrowed; unaligned loads and stores need no alignment.
+        unsafe { _mm_storeu_si128(ptr, _mm_xor_si128(_mm_loadu_si128(ptr), splat)) }
+        buf = rest;
+    }
+    // Lanes are multiples of 4 bytes: the rest starts at the same phase.
+    xor_words(buf, key)
 }
 
 /// Buffers at least this long are worth aligning before the vector loop.
@@ -250,7 +260,7 @@ fn xor_unaligned_head(head: &mut [u8], key: [u8; 4]) -> [u8; 4] {
 lane_xor!(
     /// SSE2 is part of the x86_64 baseline: every x86_64 CPU has it.
     #[target_feature(enable = "sse2")]
-    xor_sse2, __m128i, _mm_set1_epi32, _mm_loadu_si128, _mm_xor_si128, _mm_storeu_si128
+    xor_sse2, __m128i, _mm_set1_epi32, _mm_xor_si128
 );
 
 #[cfg(all(
@@ -261,13 +271,14 @@ lane_xor!(
 lane_xor!(
     /// Callers must ensure the CPU supports AVX2.
     #[target_feature(enable = "avx2")]
-    xor_avx2, __m256i, _mm256_set1_epi32, _mm256_loadu_si256, _mm256_xor_si256, _mm256_storeu_si256
+    xor_avx2, __m256i, _mm256_set1_epi32, _mm256_xor_si256
 );
 
 /// Picks the implementation once per process (with `std`) or once per build.
 mod dispatch {
     /// Short payloads (chat messages, pings) are the common case: they take
-    /// SSE2, which every x86_64 CPU has, without looking up the CPU's level.
+    /// SSE2, which every x86_64 CPU has, inline and without looking up the
+    /// CPU's level.
     #[cfg(all(feature = "simd", feature = "std", target_arch = "x86_64"))]
     const SHORT: usize = 128;
 
@@ -275,8 +286,7 @@ mod dispatch {
     #[inline(always)]
     pub(super) fn xor(buf: &mut [u8], key: [u8; 4]) {
         if buf.len() < SHORT {
-            // SAFETY: SSE2 is part of the x86_64 baseline.
-            unsafe { super::xor_sse2(buf, key) }
+            super::xor_short(buf, key)
         } else {
             xor_long(buf, key)
         }
