@@ -63,21 +63,24 @@ fn wscore_send_chunks(conn: &mut Connection, message: Message) {
 fn floor(buf: &mut Vec<u8>, role: Role, payload: &[u8], key: &mut u32) {
     buf.clear();
     let len = payload.len() as u8;
-    match role {
-        Role::Server => buf.extend_from_slice(&[0x82, len]),
+    let mask = match role {
+        Role::Server => {
+            buf.extend_from_slice(&[0x82, len]);
+            None
+        }
         Role::Client => {
             *key = key.wrapping_add(0x9e37_79b9);
             let key = key.to_ne_bytes();
             buf.extend_from_slice(&[0x82, 0x80 | len]);
             buf.extend_from_slice(&key);
-            let start = buf.len();
-            buf.extend_from_slice(payload);
-            apply_mask(&mut buf[start..], key, 0);
-            black_box(&buf[..]);
-            return;
+            Some(key)
         }
-    }
+    };
+    let start = buf.len();
     buf.extend_from_slice(payload);
+    if let Some(key) = mask {
+        apply_mask(&mut buf[start..], key, 0);
+    }
     black_box(&buf[..]);
 }
 

@@ -108,6 +108,14 @@ fn split_array<'a, T, const N: usize>(
     core::mem::take(buf).split_first_chunk_mut::<N>()
 }
 
+/// The key twice over, to XOR eight bytes at a time.
+#[inline(always)]
+fn key_word(key: [u8; 4]) -> u64 {
+    // Both halves alike, so the same in either byte order.
+    let half = u64::from(u32::from_ne_bytes(key));
+    half << 32 | half
+}
+
 /// The portable path: eight bytes at a time in a `u64`, then what is left
 /// in one `u32` and single bytes. Every step is a multiple of four bytes
 /// until the last, so the key phase never changes.
@@ -117,9 +125,7 @@ fn split_array<'a, T, const N: usize>(
 /// vector paths leave over: no division, no loop set-up.
 #[inline(always)]
 fn xor_words(mut buf: &mut [u8], key: [u8; 4]) {
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let word = key_word(key);
     while let Some((bytes, rest)) = split_array::<_, 8>(&mut buf) {
         *bytes = (u64::from_ne_bytes(*bytes) ^ word).to_ne_bytes();
         buf = rest;
@@ -138,9 +144,7 @@ fn xor_words(mut buf: &mut [u8], key: [u8; 4]) {
 #[cfg(feature = "alloc")]
 #[inline(always)]
 fn copy_xor_words(mut dst: &mut [MaybeUninit<u8>], mut src: &[u8], key: [u8; 4]) {
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let word = key_word(key);
     while let (Some((bytes, src_rest)), Some((out, dst_rest))) =
         (src.split_first_chunk::<8>(), split_array::<_, 8>(&mut dst))
     {

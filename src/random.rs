@@ -112,14 +112,12 @@ mod thread_generator {
         // Unavailable while the thread is being torn down: the OS then.
         let filled = GENERATOR.try_with(|generator| {
             let mut generator = generator.try_borrow_mut().map_err(|_| RngUnavailable)?;
-            let stale =
-                |current: &mut Generator| current.budget < dest.len() || current.forked(dest.len());
-            if generator.as_mut().is_some_and(stale) {
-                *generator = None;
-            }
+            let fresh = generator
+                .as_mut()
+                .is_some_and(|current| current.budget >= dest.len() && !current.forked(dest.len()));
             let generator = match &mut *generator {
-                Some(current) => current,
-                none => none.insert(keyed()?),
+                Some(current) if fresh => current,
+                stale => stale.insert(keyed()?),
             };
             generator.chacha.fill_bytes(dest);
             generator.budget = generator.budget.saturating_sub(dest.len());

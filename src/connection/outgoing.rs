@@ -271,25 +271,20 @@ impl Outgoing {
     ) -> Result<(), SendError> {
         let (header, key) = self.header(fin, opcode, rsv, payload.len())?;
         self.queued_bytes += header.len() + payload.len();
+        let long = payload.len() > INLINE_PAYLOAD;
         match key {
-            None if payload.len() > INLINE_PAYLOAD => {
-                self.append(&header, &[], None);
-                self.seal();
-                self.queue.push_back(payload);
-            }
-            None => self.append(&header, &payload, None),
-            Some(key) => match payload.try_into_mut() {
+            None if long => self.append_apart(&header, payload),
+            Some(key) if long => match payload.try_into_mut() {
                 // Owned by us alone: mask in place, no copy.
-                Ok(mut owned) if owned.len() > INLINE_PAYLOAD => {
+                Ok(mut owned) => {
                     apply_mask(&mut owned, key, 0);
-                    self.append(&header, &[], None);
-                    self.seal();
-                    self.queue.push_back(owned.freeze());
+                    self.append_apart(&header, owned.freeze());
                 }
-                Ok(owned) => self.append(&header, &owned, Some(key)),
                 // Shared with the caller: masking must not touch its bytes.
                 Err(shared) => self.append(&header, &shared, Some(key)),
             },
+            // Short: copied next to its header, masked as it is copied.
+            _ => self.append(&header, &payload, key),
         }
         Ok(())
     }
@@ -336,6 +331,14 @@ impl Outgoing {
             Some(key) => extend_masked(&mut self.arena, payload, key),
             None => self.arena.extend_from_slice(payload),
         }
+    }
+
+    /// Appends a header, then queues its payload as it is, after the arena
+    /// is sealed to keep the order.
+    fn append_apart(&mut self, header: &HeaderBytes, payload: Bytes) {
+        self.append(header, &[], None);
+        self.seal();
+        self.queue.push_back(payload);
     }
 
     /// Moves the arena's pending bytes into the queue as one chunk.
