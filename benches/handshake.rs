@@ -32,7 +32,7 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
 
 fn wscore_handshake(bytes: &[u8]) -> Vec<u8> {
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     let Ok(Status::Complete(request)) = handshake.receive(bytes) else {
         unreachable!("complete request")
     };

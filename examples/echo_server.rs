@@ -6,98 +6,148 @@
 //! cargo run --release --example echo_server -- --addr 127.0.0.1:9001
 //! ```
 //!
-//! One thread per connection, up to `MAX_CONNECTIONS`; beyond that new
-//! connections are turned away with 503. permessage-deflate is agreed when
-//! the client offers it, as browsers do. One log line when a connection
-//! opens and one when it closes, with the code and reason or the error.
+//! Built on wscore-tokio, one task per connection, so that slow or silent
+//! peers cost a few kilobytes each and never a thread:
+//!
+//! - a client has `--handshake-timeout` seconds (10) to send its request;
+//!   a silent or trickling one gets `408` and is dropped, and bytes that are
+//!   not HTTP (a TLS handshake, the HTTP/2 preface) get `400` naming them;
+//! - beyond `--max-connections` (50,000) new sockets get `503` at once;
+//! - a request whose upgrade a proxy stripped gets `426` naming the missing
+//!   headers, never the page;
+//! - pages from other sites may not open a WebSocket here (`403`), unless
+//!   listed with `--allow-origin ORIGIN`;
+//! - keepalive pings every 30 s, and a peer silent for 75 s is closed.
+//!
+//! permessage-deflate is agreed when the client offers it, as browsers do.
+//! One log line when a connection opens, one when it ends (how, with the
+//! code and reason or the error), one for each refused handshake.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread;
+use std::time::Duration;
 
-use wscore::connection::{Config, Event, Message};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use wscore::connection::{Config, Message, SendError, State};
 use wscore::extensions::deflate::DeflateConfig;
-use wscore_blocking::{Accept, Decision, Error, Reject, WebSocket};
-
-const MAX_CONNECTIONS: usize = 1000;
+use wscore_tokio::{Accept, Decision, Error, Limits, Origins, Reject, Request, RequestKind};
 
 const PAGE: &str = include_str!("echo_page.html");
 
+struct Options {
+    addr: SocketAddr,
+    handshake_timeout: Duration,
+    max_connections: usize,
+    allowed_origins: &'static [&'static str],
+}
+
 fn main() {
-    let addr = match parse_addr() {
-        Ok(addr) => addr,
+    let options = match parse_args() {
+        Ok(options) => options,
         Err(message) => {
             eprintln!("echo_server: {message}");
             std::process::exit(2);
         }
     };
-    let listener = match TcpListener::bind(addr) {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("echo_server: cannot listen on {addr}: {error}");
-            std::process::exit(1);
-        }
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    if let Err(message) = runtime.block_on(run(options)) {
+        eprintln!("echo_server: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn parse_args() -> Result<Options, String> {
+    const USAGE: &str = "usage: echo_server [--addr HOST:PORT] [--handshake-timeout SECS] \
+                         [--max-connections N] [--allow-origin ORIGIN]...";
+    let mut args = std::env::args().skip(1);
+    let mut addr = String::from("127.0.0.1:9001");
+    let mut options = Options {
+        addr: ([127, 0, 0, 1], 9001).into(),
+        handshake_timeout: Duration::from_secs(10),
+        max_connections: 50_000,
+        allowed_origins: &[],
     };
+    let mut origins = Vec::new();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value; {USAGE}"));
+        match arg.as_str() {
+            "--addr" => addr = value()?,
+            "--handshake-timeout" => {
+                let secs: f64 = value()?.parse().map_err(|_| USAGE)?;
+                options.handshake_timeout = Duration::try_from_secs_f64(secs).map_err(|_| USAGE)?;
+            }
+            "--max-connections" => options.max_connections = value()?.parse().map_err(|_| USAGE)?,
+            "--allow-origin" => origins.push(&*value()?.leak()),
+            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
+        }
+    }
+    options.addr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:9001"))?;
+    // Read once, kept for the life of the process.
+    options.allowed_origins = origins.leak();
+    Ok(options)
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let addr = options.addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     println!("echo server on ws://{addr}/ — open http://{addr}/ in a browser to try it");
+    let options = Arc::new(options);
     let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let open = Arc::clone(&open);
-        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Out of file descriptors, most likely: wait for some to close.
+                println!("cannot accept: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if open.fetch_add(1, Ordering::AcqRel) >= options.max_connections {
             open.fetch_sub(1, Ordering::AcqRel);
-            turn_away(stream);
+            tokio::spawn(turn_away(stream));
             continue;
         }
-        thread::spawn(move || {
-            serve(stream);
+        let open = Arc::clone(&open);
+        let options = Arc::clone(&options);
+        tokio::spawn(async move {
+            serve(stream, peer, &options).await;
             open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
 
-fn parse_addr() -> Result<SocketAddr, String> {
-    let mut args = std::env::args().skip(1);
-    let mut addr = String::from("127.0.0.1:9001");
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => {
-                addr = args
-                    .next()
-                    .ok_or("--addr needs a value, e.g. 127.0.0.1:9001")?
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: echo_server [--addr HOST:PORT]"
-                ))
-            }
-        }
-    }
-    addr.parse()
-        .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:9001"))
-}
-
-fn turn_away(mut stream: TcpStream) {
+async fn turn_away(mut stream: TcpStream) {
     let response = Reject::new(503)
         .body("too many connections; try again later")
         .to_bytes();
-    let _ = std::io::Write::write_all(&mut stream, &response);
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&response)).await;
 }
 
-fn serve(stream: TcpStream) {
-    let peer = stream
-        .peer_addr()
-        .map_or_else(|_| String::from("?"), |a| a.to_string());
+async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
     let _ = stream.set_nodelay(true);
-    let config = Config::new().max_message_size(64 << 20);
-    let decide = |request: &wscore_blocking::Request<'_>| {
-        if !request.is_upgrade() && request.path() == "/" {
-            Decision::Respond(Reject::html(PAGE))
-        } else {
-            Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
-        }
+    let config = Config::new()
+        .max_message_size(64 << 20)
+        .keepalive(Some(Duration::from_secs(30)))
+        .idle_timeout(Some(Duration::from_secs(75)));
+    let limits = Limits::new().timeout(Some(options.handshake_timeout));
+    let origins = match options.allowed_origins {
+        [] => Origins::SameHost,
+        list => Origins::AllowList(list),
     };
-    let mut ws = match WebSocket::accept_with(stream, config, decide) {
+    let decide = |request: &Request<'_>| match (request.kind(), request.path()) {
+        (RequestKind::Http, "/") => Decision::Respond(Reject::html(PAGE)),
+        (RequestKind::Http, _) => Decision::Respond(Reject::new(404).body("no such page")),
+        _ => Decision::Accept(Accept::new().deflate(DeflateConfig::new()).origins(origins)),
+    };
+    let mut ws = match wscore_tokio::accept_with(stream, config, limits, decide).await {
         Ok(ws) => ws,
         Err(Error::Responded(_)) => return,
         Err(error) => {
@@ -109,19 +159,27 @@ fn serve(stream: TcpStream) {
         Some(params) => println!("{peer}: open, compressed ({params:?})"),
         None => println!("{peer}: open"),
     }
-    loop {
-        let sent = match ws.read() {
-            Ok(Event::Text(text)) => ws.send(Message::Text(text)),
-            Ok(Event::Binary(data)) => ws.send(Message::Binary(data)),
+    while let Some(message) = ws.next().await {
+        let echoed = match message {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => ws.send(message).await,
             Ok(_) => Ok(()),
             Err(error) => {
                 println!("{peer}: {error}");
                 return;
             }
         };
-        if let Err(error) = sent {
-            println!("{peer}: {error}");
-            return;
+        match echoed {
+            // The peer's close came in the same read as its message: no
+            // echo after it, but the stream still completes the close.
+            Ok(()) | Err(Error::Send(SendError::Closed)) => {}
+            Err(error) => {
+                println!("{peer}: {error}");
+                return;
+            }
         }
+    }
+    match ws.connection().state() {
+        State::Closed(closed) => println!("{peer}: {closed}"),
+        other => println!("{peer}: ended in {other:?}"),
     }
 }

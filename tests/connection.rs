@@ -11,7 +11,7 @@ use wscore::frame::{FrameError, Opcode};
 use wscore::Role;
 
 mod common;
-use common::{events, frame, frames_sent, transmitted};
+use common::{events, frame, frames_sent, transmitted, violation};
 
 const T0: Duration = Duration::ZERO;
 
@@ -26,7 +26,7 @@ fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
 }
 
 /// Feeds the bytes in one read.
-fn feed(conn: &mut Connection, bytes: &[u8]) -> Result<(), ProtocolError> {
+fn feed(conn: &mut Connection, bytes: &[u8]) {
     conn.receive(T0, &mut BytesMut::from(bytes))
 }
 
@@ -55,14 +55,16 @@ fn continuation_first_is_an_error_value_with_close_1002() {
         let mut bytes = frame(role, true, Opcode::Text, b"before");
         bytes.extend(frame(role, true, Opcode::Continuation, b"x"));
         bytes.extend(frame(role, true, Opcode::Text, b"after"));
-        let error = feed(&mut conn, &bytes).unwrap_err();
+        let (before, error) = violation(&mut conn, &bytes);
         assert_eq!(
             error,
             ProtocolError::Frame(FrameError::UnexpectedContinuation)
         );
         assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR);
-        // What came before the violation is delivered; nothing after it.
-        assert_eq!(events(&mut conn), [Event::Text("before".into())]);
+        // What came before the violation is delivered; nothing after it,
+        // and the end (the last event) only once.
+        assert_eq!(before, [Event::Text("before".into())]);
+        assert_eq!(conn.poll_event(), None);
         let closed = closed(&conn);
         assert_eq!(
             (closed.code, closed.initiator, closed.clean),
@@ -80,7 +82,7 @@ fn continuation_first_is_an_error_value_with_close_1002() {
         );
         assert!(conn.is_finished());
         // And every call stays legal.
-        assert_eq!(feed(&mut conn, b"\x81\x00"), Ok(()));
+        feed(&mut conn, b"\x81\x00");
         assert_eq!(conn.send(Message::text("late")), Err(SendError::Closed));
         assert_eq!(conn.close(T0, CloseCode::NORMAL, ""), Ok(()));
         conn.receive_eof();
@@ -94,14 +96,14 @@ fn unmasked_client_frame_is_an_error_value() {
     // The seed failure: `MASK must be set` killed a server.
     let mut server = Connection::new(Role::Server, Config::new(), T0);
     let unmasked = frame(Role::Client, true, Opcode::Text, b"hi");
-    let error = feed(&mut server, &unmasked).unwrap_err();
+    let error = violation(&mut server, &unmasked).1;
     assert_eq!(error, ProtocolError::Frame(FrameError::UnmaskedClientFrame));
     assert_eq!(closed(&server).code, CloseCode::PROTOCOL_ERROR);
 
     let mut client = Connection::new(Role::Client, Config::new(), T0);
     let masked = frame(Role::Server, true, Opcode::Text, b"hi");
     assert_eq!(
-        feed(&mut client, &masked).unwrap_err(),
+        violation(&mut client, &masked).1,
         ProtocolError::Frame(FrameError::MaskedServerFrame)
     );
 }
@@ -124,9 +126,9 @@ fn messages_in_both_roles_any_split() {
         for split in 0..=bytes.len() {
             let mut conn = Connection::new(role, Config::new(), T0);
             let mut buf = BytesMut::from(&bytes[..split]);
-            conn.receive(T0, &mut buf).unwrap();
+            conn.receive(T0, &mut buf);
             buf.extend_from_slice(&bytes[split..]);
-            conn.receive(T0, &mut buf).unwrap();
+            conn.receive(T0, &mut buf);
             assert!(buf.is_empty());
             assert_eq!(events(&mut conn), expected, "{role:?} split at {split}");
         }
@@ -139,7 +141,7 @@ fn payloads_are_split_off_the_read_buffer_without_copying() {
     let bytes = frame(Role::Server, true, Opcode::Binary, &[7; 1000]);
     let mut buf = BytesMut::from(&bytes[..]);
     let range = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
-    conn.receive(T0, &mut buf).unwrap();
+    conn.receive(T0, &mut buf);
     let Some(Event::Binary(payload)) = conn.poll_event() else {
         panic!()
     };
@@ -163,9 +165,7 @@ fn invalid_utf8_fails_with_1007_as_soon_as_it_arrives() {
         );
         let mut conn = Connection::new(role, Config::new(), T0);
         let header_len = if role == Role::Server { 6 } else { 2 };
-        let error = conn
-            .receive(T0, &mut BytesMut::from(&text[..header_len + 6]))
-            .unwrap_err();
+        let (_, error) = violation(&mut conn, &text[..header_len + 6]);
         assert_eq!(error, ProtocolError::InvalidUtf8);
         assert_eq!(closed(&conn).code, CloseCode::INVALID_PAYLOAD);
 
@@ -174,20 +174,20 @@ fn invalid_utf8_fails_with_1007_as_soon_as_it_arrives() {
         let mut bytes = frame(role, false, Opcode::Text, "κό".as_bytes());
         bytes.extend(frame(role, false, Opcode::Continuation, b"\xce"));
         bytes.extend(frame(role, false, Opcode::Continuation, b"\xff"));
-        assert_eq!(feed(&mut conn, &bytes), Err(ProtocolError::InvalidUtf8));
+        assert_eq!(violation(&mut conn, &bytes).1, ProtocolError::InvalidUtf8);
 
         // Ending inside a code point is invalid too.
         let mut conn = Connection::new(role, Config::new(), T0);
         assert_eq!(
-            feed(&mut conn, &frame(role, true, Opcode::Text, b"\xe2\x82")),
-            Err(ProtocolError::InvalidUtf8)
+            violation(&mut conn, &frame(role, true, Opcode::Text, b"\xe2\x82")).1,
+            ProtocolError::InvalidUtf8
         );
 
         // A code point split across fragments is fine.
         let mut conn = Connection::new(role, Config::new(), T0);
         let mut bytes = frame(role, false, Opcode::Text, b"\xe2\x82");
         bytes.extend(frame(role, true, Opcode::Continuation, b"\xac"));
-        feed(&mut conn, &bytes).unwrap();
+        feed(&mut conn, &bytes);
         assert_eq!(events(&mut conn), [Event::Text("€".into())]);
     }
 }
@@ -199,7 +199,7 @@ fn message_size_limit_is_1009_across_fragments() {
         let mut conn = Connection::new(role, config, T0);
         let mut bytes = frame(role, false, Opcode::Binary, &[0; 6]);
         bytes.extend(frame(role, true, Opcode::Continuation, &[0; 5]));
-        let error = feed(&mut conn, &bytes).unwrap_err();
+        let error = violation(&mut conn, &bytes).1;
         assert_eq!(error, ProtocolError::MessageTooBig { len: 11, max: 10 });
         assert_eq!(
             error.to_string(),
@@ -211,8 +211,8 @@ fn message_size_limit_is_1009_across_fragments() {
         let mut conn = Connection::new(role, Config::new().max_frame_size(100), T0);
         let header = &frame(role, true, Opcode::Binary, &[0; 101])[..8];
         assert!(matches!(
-            feed(&mut conn, header),
-            Err(ProtocolError::Frame(FrameError::FrameTooLarge { .. }))
+            violation(&mut conn, header).1,
+            ProtocolError::Frame(FrameError::FrameTooLarge { .. })
         ));
     }
 }
@@ -223,13 +223,14 @@ fn peer_close_is_echoed_and_completes_cleanly() {
         let mut conn = Connection::new(role, Config::new(), T0);
         let mut bytes = frame(role, true, Opcode::Close, &close_payload(1001, b"bye"));
         bytes.extend(frame(role, true, Opcode::Text, b"after close: ignored"));
-        feed(&mut conn, &bytes).unwrap();
-        let Some(Event::Close(Some(close))) = conn.poll_event() else {
+        feed(&mut conn, &bytes);
+        // The end is reported at once, the reply still queued.
+        let Some(Event::Closed(close)) = conn.poll_event() else {
             panic!()
         };
         assert_eq!(
-            (close.code, close.reason.as_str()),
-            (CloseCode::GOING_AWAY, "bye")
+            (close.code, close.reason.as_str(), close.clean),
+            (CloseCode::GOING_AWAY, "bye", true)
         );
         assert!(conn.poll_event().is_none(), "data after close is ignored");
         assert!(matches!(conn.state(), State::CloseReceived(Some(_))));
@@ -252,8 +253,19 @@ fn peer_close_is_echoed_and_completes_cleanly() {
 #[test]
 fn empty_peer_close_is_echoed_empty() {
     let mut conn = Connection::new(Role::Server, Config::new(), T0);
-    feed(&mut conn, &frame(Role::Server, true, Opcode::Close, b"")).unwrap();
-    assert_eq!(events(&mut conn), [Event::Close(None)]);
+    feed(&mut conn, &frame(Role::Server, true, Opcode::Close, b""));
+    let ended = events(&mut conn);
+    assert!(
+        matches!(
+            &ended[..],
+            [Event::Closed(Closed {
+                code: CloseCode::NO_STATUS,
+                clean: true,
+                ..
+            })]
+        ),
+        "{ended:?}"
+    );
     assert_eq!(
         frames_written(Role::Server, &transmitted(&mut conn)),
         [(Opcode::Close, true, vec![])]
@@ -290,8 +302,8 @@ fn invalid_close_frames() {
         ] {
             let mut conn = Connection::new(role, Config::new(), T0);
             assert_eq!(
-                feed(&mut conn, &frame(role, true, Opcode::Close, &payload)),
-                Err(error)
+                violation(&mut conn, &frame(role, true, Opcode::Close, &payload)).1,
+                error
             );
             assert_eq!(closed(&conn).code.as_u16(), code);
             let written = frames_written(role, &transmitted(&mut conn));
@@ -305,7 +317,7 @@ fn local_close_then_peer_reply() {
     for role in ROLES {
         let mut conn = Connection::new(role, Config::new(), T0);
         conn.close(T0, CloseCode::NORMAL, "done").unwrap();
-        assert_eq!(conn.state(), &State::CloseSent(CloseCode::NORMAL));
+        assert!(matches!(conn.state(), State::CloseSent(sent) if sent.code == CloseCode::NORMAL));
         assert_eq!(conn.send(Message::binary(vec![1])), Err(SendError::Closed));
         // Closing again while closing is fine and sends nothing more.
         conn.close(T0, CloseCode::GOING_AWAY, "again").unwrap();
@@ -317,7 +329,7 @@ fn local_close_then_peer_reply() {
         // Messages still arriving before the peer's close are delivered.
         let mut bytes = frame(role, true, Opcode::Text, b"late but fine");
         bytes.extend(frame(role, true, Opcode::Close, &close_payload(1000, b"")));
-        feed(&mut conn, &bytes).unwrap();
+        feed(&mut conn, &bytes);
         assert_eq!(events(&mut conn)[0], Event::Text("late but fine".into()));
         let closed = closed(&conn);
         assert_eq!(
@@ -369,21 +381,27 @@ fn close_timeout_ends_with_1006() {
 fn eof_without_close_is_1006() {
     for role in ROLES {
         let mut conn = Connection::new(role, Config::new(), T0);
-        feed(&mut conn, &frame(role, true, Opcode::Text, b"hi")).unwrap();
+        feed(&mut conn, &frame(role, true, Opcode::Text, b"hi"));
         conn.receive_eof();
-        let closed = closed(&conn);
+        let closed = closed(&conn).clone();
         assert_eq!(
             (closed.initiator, closed.code, closed.clean),
             (Initiator::Peer, CloseCode::ABNORMAL, false)
         );
+        let ended = events(&mut conn);
         assert_eq!(
-            events(&mut conn),
-            [Event::Text("hi".into())],
+            ended[0],
+            Event::Text("hi".into()),
             "nothing accepted is lost"
+        );
+        assert_eq!(
+            ended[1..],
+            [Event::Closed(closed.clone())],
+            "then the end, once"
         );
         // EOF after a clean close changes nothing.
         let mut conn = Connection::new(role, Config::new(), T0);
-        feed(&mut conn, &frame(role, true, Opcode::Close, b"")).unwrap();
+        feed(&mut conn, &frame(role, true, Opcode::Close, b""));
         transmitted(&mut conn);
         conn.receive_eof();
         assert!(closed_clean(&conn));
@@ -400,7 +418,7 @@ fn every_ping_is_answered_and_a_flood_is_bounded() {
         let mut conn = Connection::new(role, Config::new(), T0);
         let mut bytes = frame(role, true, Opcode::Ping, b"1");
         bytes.extend(frame(role, true, Opcode::Ping, b"2"));
-        feed(&mut conn, &bytes).unwrap();
+        feed(&mut conn, &bytes);
         conn.send(Message::text("queued before the pongs went out"))
             .unwrap();
         let written = frames_written(role, &transmitted(&mut conn));
@@ -425,7 +443,7 @@ fn every_ping_is_answered_and_a_flood_is_bounded() {
         let flood: Vec<u8> = (0..100u8)
             .flat_map(|i| frame(role, true, Opcode::Ping, &[i]))
             .collect();
-        feed(&mut conn, &flood).unwrap();
+        feed(&mut conn, &flood);
         let pongs = frames_written(role, &transmitted(&mut conn));
         assert_eq!(pongs.len(), 32);
         assert_eq!(pongs[0].2, [0]);
@@ -436,7 +454,7 @@ fn every_ping_is_answered_and_a_flood_is_bounded() {
 #[test]
 fn auto_pong_can_be_turned_off() {
     let mut conn = Connection::new(Role::Server, Config::new().auto_pong(false), T0);
-    feed(&mut conn, &frame(Role::Server, true, Opcode::Ping, b"1")).unwrap();
+    feed(&mut conn, &frame(Role::Server, true, Opcode::Ping, b"1"));
     assert!(conn.poll_transmit().is_none());
     assert_eq!(events(&mut conn), [Event::Ping(Bytes::from_static(b"1"))]);
 }
@@ -540,22 +558,20 @@ fn keepalive_pings_and_idle_timeout() {
     conn.receive(
         secs(15),
         &mut BytesMut::from(&frame(Role::Server, true, Opcode::Pong, b"")[..]),
-    )
-    .unwrap();
+    );
     assert_eq!(conn.poll_timeout(), Some(secs(25)));
     conn.handle_timeout(secs(25));
     conn.handle_timeout(secs(35));
     transmitted(&mut conn);
     conn.handle_timeout(secs(45));
-    assert_eq!(
-        conn.state(),
-        &State::CloseSent(CloseCode::GOING_AWAY),
+    assert!(
+        matches!(conn.state(), State::CloseSent(sent) if sent.code == CloseCode::GOING_AWAY),
         "idle for 30 s"
     );
     let written = frames_written(Role::Server, &transmitted(&mut conn));
     assert_eq!(
         written.last().unwrap().2,
-        close_payload(1001, b"idle timeout")
+        close_payload(1001, b"idle timeout: nothing heard for 30 s")
     );
 }
 
@@ -575,7 +591,7 @@ fn streaming_mode_hands_out_pieces_as_they_arrive() {
         let mut pieces = Vec::new();
         for chunk in bytes.chunks(5) {
             buf.extend_from_slice(chunk);
-            conn.receive(T0, &mut buf).unwrap();
+            conn.receive(T0, &mut buf);
             pieces.extend(events(&mut conn));
         }
         let mut text = Vec::new();
@@ -601,11 +617,12 @@ fn streaming_mode_hands_out_pieces_as_they_arrive() {
 fn streaming_still_validates_text() {
     let mut conn = Connection::new(Role::Server, Config::new().streaming(true), T0);
     assert_eq!(
-        feed(
+        violation(
             &mut conn,
             &frame(Role::Server, true, Opcode::Text, b"a\xff")
-        ),
-        Err(ProtocolError::InvalidUtf8)
+        )
+        .1,
+        ProtocolError::InvalidUtf8
     );
 }
 

@@ -17,7 +17,7 @@ use wscore::Role;
 use zlib_rs::{Deflate, DeflateFlush};
 
 mod common;
-use common::{events, frame, frame_rsv, frames_sent, transmitted};
+use common::{events, frame, frame_rsv, frames_sent, transmitted, violation};
 
 const T0: Duration = Duration::ZERO;
 
@@ -41,7 +41,7 @@ fn server_answer(
     config: DeflateConfig,
 ) -> (Option<String>, Option<DeflateParams>) {
     let bytes = request(extensions);
-    let mut handshake = ServerHandshake::new(Limits::new());
+    let mut handshake = ServerHandshake::new(Limits::new(), core::time::Duration::ZERO);
     let Status::Complete(request) = handshake.receive(&bytes).unwrap() else {
         panic!("incomplete request")
     };
@@ -195,7 +195,7 @@ fn client_answer(
 ) -> (String, Result<Option<DeflateParams>, ResponseError>) {
     let (request, mut handshake) = ClientRequest::new("example.com", "/")
         .deflate(config)
-        .build(&mut OsRng)
+        .build(&mut OsRng, core::time::Duration::ZERO)
         .unwrap();
     let request = String::from_utf8(request).unwrap();
     let offer = request
@@ -204,7 +204,7 @@ fn client_answer(
         .unwrap()
         .to_owned();
     // Answer with the right accept key, computed by a server.
-    let mut server = ServerHandshake::new(Limits::new());
+    let mut server = ServerHandshake::new(Limits::new(), core::time::Duration::ZERO);
     let Status::Complete(parsed) = server.receive(request.as_bytes()).unwrap() else {
         panic!()
     };
@@ -317,9 +317,9 @@ fn client_offers_and_checks_the_response() {
 fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connection, Connection) {
     let (request, mut handshake) = ClientRequest::new("example.com", "/")
         .deflate(client)
-        .build(&mut OsRng)
+        .build(&mut OsRng, core::time::Duration::ZERO)
         .unwrap();
-    let mut server_handshake = ServerHandshake::new(Limits::new());
+    let mut server_handshake = ServerHandshake::new(Limits::new(), core::time::Duration::ZERO);
     let Status::Complete(parsed) = server_handshake.receive(&request).unwrap() else {
         panic!()
     };
@@ -448,9 +448,7 @@ fn messages_round_trip_under_every_parameter() {
                 let mut buf = BytesMut::new();
                 for chunk in wire.chunks(777) {
                     buf.extend_from_slice(chunk);
-                    receiver
-                        .receive(T0, &mut buf)
-                        .unwrap_or_else(|e| panic!("{deflate:?}: {e}"));
+                    receiver.receive(T0, &mut buf);
                 }
                 let received: Vec<Message> = events(receiver)
                     .into_iter()
@@ -505,9 +503,7 @@ fn compress(data: &[u8], level: i32) -> Vec<u8> {
 }
 
 fn expect_failure(conn: &mut Connection, bytes: &[u8], error: ProtocolError, code: CloseCode) {
-    let result = conn.receive(T0, &mut BytesMut::from(bytes));
-    assert_eq!(result, Err(error));
-    let _ = events(conn);
+    assert_eq!(violation(conn, bytes).1, error);
     let State::Closed(closed) = conn.state() else {
         panic!("{:?}", conn.state())
     };
@@ -550,8 +546,8 @@ fn rsv1_only_on_a_data_messages_first_frame() {
     // RSV2 and RSV3 stay reserved.
     let mut server = deflate_server(Config::new());
     let bytes = frame_rsv(Role::Server, true, Opcode::Text, Rsv::RSV2, b"x");
-    let result = server.receive(T0, &mut BytesMut::from(&bytes[..]));
-    assert!(matches!(result, Err(ProtocolError::Frame(_))), "{result:?}");
+    let (_, error) = violation(&mut server, &bytes);
+    assert!(matches!(error, ProtocolError::Frame(_)), "{error:?}");
 
     // Without the extension agreed, RSV1 is a protocol error too.
     let mut plain = Connection::new(Role::Server, Config::new(), T0);
@@ -562,9 +558,9 @@ fn rsv1_only_on_a_data_messages_first_frame() {
         Rsv::RSV1,
         &compress(b"abc", 6),
     );
-    let result = plain.receive(T0, &mut BytesMut::from(&bytes[..]));
-    assert!(matches!(result, Err(ProtocolError::Frame(_))), "{result:?}");
-    assert_eq!(result.unwrap_err().close_code(), CloseCode::PROTOCOL_ERROR);
+    let (_, error) = violation(&mut plain, &bytes);
+    assert!(matches!(error, ProtocolError::Frame(_)), "{error:?}");
+    assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR);
 }
 
 #[test]
@@ -585,19 +581,20 @@ fn corrupt_data_is_1007_after_the_messages_before_it() {
         Rsv::RSV1,
         &[0xff, 0x00],
     ));
-    let result = server.receive(T0, &mut BytesMut::from(&bytes[..]));
-    let Err(error @ ProtocolError::Compression(CompressionError::Corrupt(_))) = result else {
-        panic!("{result:?}")
-    };
+    let (before, error) = violation(&mut server, &bytes);
+    assert!(
+        matches!(
+            error,
+            ProtocolError::Compression(CompressionError::Corrupt(_))
+        ),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "compressed message is not valid DEFLATE data: invalid block type"
     );
     // What arrived before the corrupt message is not lost.
-    let Some(Event::Text(text)) = server.poll_event() else {
-        panic!()
-    };
-    assert_eq!(text.as_str(), "first");
+    assert_eq!(before, [Event::Text("first".into())]);
     assert_eq!(server.poll_event(), None);
     let State::Closed(closed) = server.state() else {
         panic!()
@@ -622,7 +619,7 @@ fn invalid_utf8_inside_compressed_text_is_1007() {
         Rsv::RSV1,
         &compress(&[b'o', b'k', 0xc3, 0x28], 6),
     );
-    server.receive(T0, &mut BytesMut::from(&bytes[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&bytes[..]));
     expect_failure(
         &mut server,
         &bytes_bad,
@@ -691,13 +688,7 @@ fn an_inflate_bomb_is_refused_at_the_cap_with_bounded_memory() {
             &bomb,
         ));
         let mut buf = BytesMut::from(&before[..]);
-        let info = allocation_counter::measure(|| {
-            let result = server.receive(T0, &mut buf);
-            assert_eq!(
-                result,
-                Err(ProtocolError::Compression(CompressionError::TooBig { max }))
-            );
-        });
+        let info = allocation_counter::measure(|| server.receive(T0, &mut buf));
         // The cap plus zlib's state and window, never the gigabyte.
         assert!(
             info.bytes_max < max as u64 + (256 << 10),
@@ -710,10 +701,14 @@ fn an_inflate_bomb_is_refused_at_the_cap_with_bounded_memory() {
                 || matches!(&first, Some(Event::Fragment { data, fin: true, .. }) if &data[..] == b"kept"),
             "{first:?}"
         );
-        let _ = events(&mut server);
-        let State::Closed(closed) = server.state() else {
-            panic!()
+        let last = events(&mut server).pop();
+        let Some(Event::Closed(closed)) = last else {
+            panic!("{last:?}")
         };
+        assert_eq!(
+            closed.error,
+            Some(ProtocolError::Compression(CompressionError::TooBig { max }))
+        );
         assert_eq!(closed.code, CloseCode::MESSAGE_TOO_BIG);
         assert_eq!(
             closed.reason,
@@ -727,7 +722,7 @@ fn a_message_inflating_to_exactly_the_cap_is_accepted() {
     let max = 100_000;
     let mut server = deflate_server(Config::new().max_message_size(max));
     let bytes = frame_rsv(Role::Server, true, Opcode::Binary, Rsv::RSV1, &bomb(max));
-    server.receive(T0, &mut BytesMut::from(&bytes[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&bytes[..]));
     let Some(Event::Binary(data)) = server.poll_event() else {
         panic!()
     };
@@ -758,7 +753,7 @@ fn streaming_mode_hands_out_inflated_fragments() {
     let mut buf = BytesMut::new();
     for chunk in wire.chunks(300) {
         buf.extend_from_slice(chunk);
-        server.receive(T0, &mut buf).unwrap();
+        server.receive(T0, &mut buf);
         for event in events(&mut server) {
             let Event::Fragment {
                 text: true,
@@ -790,7 +785,7 @@ fn uncompressed_messages_pass_on_a_deflate_connection() {
         &compress(b"packed", 6),
     ));
     bytes.extend(frame(Role::Server, true, Opcode::Binary, &[1, 2, 3]));
-    server.receive(T0, &mut BytesMut::from(&bytes[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&bytes[..]));
     let got: Vec<Event> = events(&mut server);
     assert_eq!(
         got,
@@ -815,7 +810,7 @@ fn slices_are_compressed_too() {
         .map(|(_, rsv, _)| rsv.contains(Rsv::RSV1))
         .collect();
     assert_eq!(rsv, [true, true, false]);
-    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&wire[..]));
     assert_eq!(
         events(&mut server),
         [
@@ -846,7 +841,7 @@ fn a_message_can_skip_compression_without_disturbing_the_context() {
     assert_eq!(frames[1].2, secret.len() as u64);
     // The second copy of `public` still refers back to the first.
     assert!(frames[2].2 < frames[0].2 / 4, "{frames:?}");
-    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&wire[..]));
     assert_eq!(
         events(&mut server),
         [
@@ -881,7 +876,7 @@ fn empty_messages_compress_to_an_empty_block() {
         .collect();
     // RFC 7692 §7.2.3.6: an empty message compresses to one 0x00 byte.
     assert_eq!(first_frames[..3], [1, 1, 1]);
-    server.receive(T0, &mut BytesMut::from(&wire[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&wire[..]));
     let texts: Vec<Event> = events(&mut server);
     let expected: Vec<Event> = ["", "", "", "after", ""]
         .into_iter()
@@ -900,7 +895,7 @@ fn empty_messages_compress_to_an_empty_block() {
         Rsv::RSV1,
         &compress(b"next", 6),
     ));
-    server.receive(T0, &mut BytesMut::from(&bytes[..])).unwrap();
+    server.receive(T0, &mut BytesMut::from(&bytes[..]));
     assert_eq!(
         events(&mut server),
         [Event::Text("".into()), Event::Text("next".into())]

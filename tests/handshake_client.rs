@@ -29,7 +29,10 @@ impl Rng for Broken {
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 fn handshake(request: ClientRequest<'_>) -> ClientHandshake {
-    request.build(&mut SampleNonce).unwrap().1
+    request
+        .build(&mut SampleNonce, core::time::Duration::ZERO)
+        .unwrap()
+        .1
 }
 
 fn error_for(response: &str) -> ResponseError {
@@ -47,7 +50,9 @@ fn request_has_every_required_header() {
         .protocol("chat.v1")
         .extension("permessage-deflate; client_max_window_bits")
         .header("Origin", "https://example.com");
-    let (bytes, _) = request.build(&mut SampleNonce).unwrap();
+    let (bytes, _) = request
+        .build(&mut SampleNonce, core::time::Duration::ZERO)
+        .unwrap();
     assert_eq!(
         String::from_utf8(bytes).unwrap(),
         "GET /chat?room=1 HTTP/1.1\r\nHost: example.com:9001\r\nUpgrade: websocket\r\n\
@@ -63,9 +68,10 @@ fn the_request_is_one_our_server_accepts() {
     use wscore::handshake::server::{Accept, ServerHandshake};
     let (bytes, mut client) = ClientRequest::new("localhost", "/")
         .protocol("p")
-        .build(&mut wscore::random::OsRng)
+        .build(&mut wscore::random::OsRng, core::time::Duration::ZERO)
         .unwrap();
-    let Ok(Status::Complete(request)) = ServerHandshake::new(Limits::default()).receive(&bytes)
+    let Ok(Status::Complete(request)) =
+        ServerHandshake::new(Limits::default(), core::time::Duration::ZERO).receive(&bytes)
     else {
         panic!("our server must parse our client's request")
     };
@@ -79,8 +85,12 @@ fn the_request_is_one_our_server_accepts() {
 #[test]
 fn os_randomness_gives_a_fresh_key_each_time() {
     let request = ClientRequest::new("localhost", "/");
-    let (a, _) = request.build(&mut wscore::random::OsRng).unwrap();
-    let (b, _) = request.build(&mut wscore::random::OsRng).unwrap();
+    let (a, _) = request
+        .build(&mut wscore::random::OsRng, core::time::Duration::ZERO)
+        .unwrap();
+    let (b, _) = request
+        .build(&mut wscore::random::OsRng, core::time::Duration::ZERO)
+        .unwrap();
     assert_ne!(a, b);
 }
 
@@ -96,11 +106,15 @@ fn urls() {
         (r.host(), r.port(), r.is_secure()),
         ("example.com", 443, true)
     );
-    let (bytes, _) = r.build(&mut SampleNonce).unwrap();
+    let (bytes, _) = r
+        .build(&mut SampleNonce, core::time::Duration::ZERO)
+        .unwrap();
     assert!(bytes.starts_with(b"GET /?x=1 HTTP/1.1\r\nHost: example.com\r\n"));
     let r = ClientRequest::from_url("ws://[::1]:9001/").unwrap();
     assert_eq!((r.host(), r.port()), ("[::1]", 9001));
-    let (bytes, _) = r.build(&mut SampleNonce).unwrap();
+    let (bytes, _) = r
+        .build(&mut SampleNonce, core::time::Duration::ZERO)
+        .unwrap();
     assert!(bytes.starts_with(b"GET / HTTP/1.1\r\nHost: [::1]:9001\r\n"));
     for (url, error, message) in [
         (
@@ -140,18 +154,21 @@ fn urls() {
 fn build_refuses_bad_input_and_reports_missing_randomness() {
     let bad_header = ClientRequest::new("h", "/")
         .header("X", "a\r\nb: c")
-        .build(&mut SampleNonce);
+        .build(&mut SampleNonce, core::time::Duration::ZERO);
     assert!(matches!(bad_header, Err(BuildError::InvalidHeader(_))));
-    let bad_target = ClientRequest::new("h", "/a b").build(&mut SampleNonce);
+    let bad_target =
+        ClientRequest::new("h", "/a b").build(&mut SampleNonce, core::time::Duration::ZERO);
     assert!(matches!(bad_target, Err(BuildError::InvalidHeader(_))));
     let bad_protocol = ClientRequest::new("h", "/")
         .protocol("a b")
-        .build(&mut SampleNonce);
+        .build(&mut SampleNonce, core::time::Duration::ZERO);
     assert_eq!(
         bad_protocol.unwrap_err(),
         BuildError::InvalidProtocol("a b".into())
     );
-    let no_rng = ClientRequest::new("h", "/").build(&mut Broken).unwrap_err();
+    let no_rng = ClientRequest::new("h", "/")
+        .build(&mut Broken, core::time::Duration::ZERO)
+        .unwrap_err();
     assert_eq!(
         no_rng.to_string(),
         "the system's secure random number generator is unavailable"

@@ -1,8 +1,9 @@
 //! The server side of the opening handshake: requests as real clients and
 //! proxies send them, every rule, every rejection and its message.
 
+use std::time::Duration;
 use wscore::handshake::server::{
-    Accept, AcceptError, Reject, Request, RequestError, ServerHandshake,
+    Accept, AcceptError, Origins, Reject, Request, RequestError, RequestKind, ServerHandshake,
 };
 use wscore::handshake::{HttpError, Limits, Status};
 
@@ -91,7 +92,7 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 Origin: https://example.com\r\n\r\n";
 
 fn parse(bytes: &[u8]) -> Request<'_> {
-    match ServerHandshake::new(Limits::default()).receive(bytes) {
+    match ServerHandshake::new(Limits::default(), core::time::Duration::ZERO).receive(bytes) {
         Ok(Status::Complete(request)) => request,
         other => panic!("expected a complete request, got {other:?}"),
     }
@@ -134,7 +135,13 @@ fn browsers_curl_and_proxies_are_accepted() {
         let request = parse(request.as_bytes());
         assert_eq!(request.check(), Ok(()), "{name}");
         assert!(request.is_upgrade(), "{name}");
-        let accepted = request.accept(&Accept::new()).unwrap();
+        assert_eq!(request.kind(), RequestKind::WebSocket, "{name}");
+        // nginx rewrote Host to the upstream's name: the public origin is listed.
+        let accept = match name {
+            "nginx" => Accept::new().origins(Origins::AllowList(&["https://example.com"])),
+            _ => Accept::new(),
+        };
+        let accepted = request.accept(&accept).unwrap();
         let expected_accept =
             String::from_utf8(wscore::handshake::accept_key(key.as_bytes()).to_vec()).unwrap();
         assert_eq!(
@@ -260,12 +267,14 @@ fn proxy_that_drops_upgrade_headers_gets_a_reply_that_says_so() {
     let request = parse(NGINX_DEFAULT.as_bytes());
     assert!(!request.is_upgrade());
     let error = request.check().unwrap_err();
-    assert_eq!(error, RequestError::NotAnUpgrade);
-    assert_eq!(
-        error.to_string(),
-        "this endpoint only speaks WebSocket: missing `Upgrade: websocket`; \
-         if a reverse proxy is in front, it must forward the Upgrade and Connection headers"
-    );
+    assert_eq!(error, RequestError::StrippedUpgrade);
+    // Classified so that a server serving pages on the path still answers it.
+    assert_eq!(request.kind(), RequestKind::StrippedUpgrade(error));
+    let message = "a WebSocket request (it has Sec-WebSocket-Key) arrived without \
+         `Upgrade: websocket` and `Connection: Upgrade`: something on the way removed them; \
+         if a reverse proxy is in front, it must forward the Upgrade and Connection headers \
+         (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\")";
+    assert_eq!(error.to_string(), message);
     let response = error.response();
     let text = response_text(&response);
     assert!(
@@ -275,7 +284,7 @@ fn proxy_that_drops_upgrade_headers_gets_a_reply_that_says_so() {
     assert!(text.contains("\r\nUpgrade: websocket\r\n"));
     assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
     assert!(text.contains("\r\nConnection: close\r\n"));
-    assert!(text.ends_with("\r\n\r\nthis endpoint only speaks WebSocket: missing `Upgrade: websocket`; if a reverse proxy is in front, it must forward the Upgrade and Connection headers\n"));
+    assert!(text.ends_with(&format!("\r\n\r\n{message}\n")));
     let content_length: usize = text
         .lines()
         .find_map(|l| l.strip_prefix("Content-Length: "))
@@ -287,14 +296,16 @@ fn proxy_that_drops_upgrade_headers_gets_a_reply_that_says_so() {
 
 #[test]
 fn every_rule_has_its_status_and_message() {
-    let cases: [(String, RequestError, u16, &str); 12] = [
+    let cases: [(String, RequestError, u16, &str); 13] = [
         (CURL.replacen("GET", "POST", 1), RequestError::NotGet, 405, "a WebSocket handshake must be a GET request (RFC 6455 §4.1)"),
         (CURL.replacen("HTTP/1.1", "HTTP/1.0", 1), RequestError::OldHttpVersion, 400,
             "a WebSocket handshake needs HTTP/1.1 or later, this request is HTTP/1.0 (RFC 6455 §4.1); a reverse proxy in front must speak HTTP/1.1 to this server (nginx: proxy_http_version 1.1)"),
         (with_header("host", ""), RequestError::MissingHost, 400, "missing Host header (RFC 6455 §4.1)"),
         (with_header("upgrade", ""), RequestError::MissingUpgrade, 400,
             "missing `Upgrade: websocket`; if a reverse proxy is in front, it must forward the Upgrade and Connection headers"),
-        (with_header("upgrade", "").replace("Connection: Upgrade\r\n", ""), RequestError::NotAnUpgrade, 426,
+        (with_header("upgrade", "").replace("Connection: Upgrade\r\n", ""), RequestError::StrippedUpgrade, 426,
+            "a WebSocket request (it has Sec-WebSocket-Key) arrived without `Upgrade: websocket` and `Connection: Upgrade`: something on the way removed them; if a reverse proxy is in front, it must forward the Upgrade and Connection headers (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\")"),
+        (String::from("GET /chat HTTP/1.1\r\nHost: localhost:9001\r\n\r\n"), RequestError::NotAnUpgrade, 426,
             "this endpoint only speaks WebSocket: missing `Upgrade: websocket`; if a reverse proxy is in front, it must forward the Upgrade and Connection headers"),
         (with_header("upgrade", "Upgrade: h2c\r\n"), RequestError::UpgradeNotWebSocket, 400, "the Upgrade header does not name websocket (RFC 6455 §4.1)"),
         (with_header("connection", "Connection: keep-alive\r\n"), RequestError::MissingConnectionUpgrade, 400,
@@ -355,7 +366,7 @@ fn upgrade_and_connection_are_token_lists_across_lines() {
 
 #[test]
 fn malformed_and_oversized_requests_get_400_and_431() {
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     let error = handshake
         .receive(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
         .unwrap_err();
@@ -365,7 +376,7 @@ fn malformed_and_oversized_requests_get_400_and_431() {
     // A header block that never ends is refused once it passes the limit,
     // without waiting for more.
     let limits = Limits::default().max_header_block(1024);
-    let mut handshake = ServerHandshake::new(limits);
+    let mut handshake = ServerHandshake::new(limits, core::time::Duration::ZERO);
     let mut endless = String::from("GET / HTTP/1.1\r\n");
     while endless.len() <= 1024 {
         endless.push_str("X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
@@ -380,7 +391,7 @@ fn malformed_and_oversized_requests_get_400_and_431() {
         .starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
 
     let few = Limits::default().max_headers(4);
-    let error = ServerHandshake::new(few)
+    let error = ServerHandshake::new(few, core::time::Duration::ZERO)
         .receive(CURL.as_bytes())
         .unwrap_err();
     assert_eq!(error, HttpError::TooManyHeaders { limit: 4 });
@@ -429,8 +440,149 @@ fn plain_page_requests_are_visible_for_routing() {
     let page = "GET / HTTP/1.1\r\nHost: localhost:9001\r\nAccept: text/html\r\n\r\n";
     let request = parse(page.as_bytes());
     assert!(!request.is_upgrade());
+    assert_eq!(request.kind(), RequestKind::Http);
     assert_eq!(request.path(), "/");
     assert_eq!(request.check(), Err(RequestError::NotAnUpgrade));
+    // An upgrade that is merely invalid is still a WebSocket request, and
+    // gets its own error from accept.
+    let bad_key = with_header("sec-websocket-key", "Sec-WebSocket-Key: short\r\n");
+    assert_eq!(parse(bad_key.as_bytes()).kind(), RequestKind::WebSocket);
+    // Half stripped: Connection kept, Upgrade dropped.
+    let half = with_header("upgrade", "");
+    assert_eq!(
+        parse(half.as_bytes()).kind(),
+        RequestKind::StrippedUpgrade(RequestError::MissingUpgrade)
+    );
+}
+
+#[test]
+fn input_that_can_never_be_http_is_refused_from_its_first_bytes() {
+    // The start of a TLS 1.3 ClientHello: record type 22, version 3.1.
+    let client_hello = [
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ];
+    let binary = [0x00, 0xff, 0x13, 0x37];
+    for (bytes, error) in [
+        (&client_hello[..], HttpError::Tls),
+        (&client_hello[..1], HttpError::Tls),
+        (&b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..], HttpError::Http2),
+        (&b"PRI * HTTP/2.0\r\n"[..], HttpError::Http2),
+        (&binary[..], HttpError::NotHttp),
+        (&b"GE\x00T / HTTP/1.1\r\n"[..], HttpError::NotHttp),
+        (&b" GET / HTTP/1.1\r\n"[..], HttpError::NotHttp),
+        (&b"SSH-2.0-OpenSSH_9.6\r\n"[..], HttpError::NotHttp),
+        (&[b'A'; 40][..], HttpError::NotHttp),
+    ] {
+        let mut handshake = ServerHandshake::new(Limits::default(), Duration::ZERO);
+        assert_eq!(handshake.receive(bytes).unwrap_err(), error, "{bytes:?}");
+        let response = error.response();
+        assert!(response_text(&response).starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    }
+    assert_eq!(
+        HttpError::Tls.to_string(),
+        "a TLS handshake on a plain-text port: the client is using wss:// or https://; \
+         connect with ws:// or http://, or put TLS in front of this server"
+    );
+    // What may still become a request waits for more, however it is split,
+    // empty lines before it included (RFC 9112 §2.2).
+    for partial in [
+        &b"G"[..],
+        b"GET",
+        b"GET ",
+        b"\r\nGET /",
+        b"M-SEARCH * ",
+        b"PRI",
+        b"PRI / HTTP/1.1\r\n",
+    ] {
+        let mut handshake = ServerHandshake::new(Limits::default(), Duration::ZERO);
+        let status = handshake.receive(partial);
+        assert!(
+            matches!(status, Ok(Status::Partial)),
+            "{partial:?}: {status:?}"
+        );
+    }
+}
+
+#[test]
+fn the_handshake_has_a_deadline() {
+    let start = Duration::from_secs(100);
+    let handshake = ServerHandshake::new(Limits::default(), start);
+    // 10 s by default, from the moment the connection was accepted.
+    assert_eq!(handshake.poll_timeout(), Some(Duration::from_secs(110)));
+    assert_eq!(handshake.handle_timeout(Duration::from_secs(109)), Ok(()));
+    let error = handshake
+        .handle_timeout(Duration::from_secs(110))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        HttpError::Timeout {
+            limit: Duration::from_secs(10)
+        }
+    );
+    assert_eq!(error.status(), 408);
+    assert_eq!(
+        error.to_string(),
+        "the handshake did not complete within 10 s"
+    );
+    assert!(response_text(&error.response()).starts_with("HTTP/1.1 408 Request Timeout\r\n"));
+
+    let limits = Limits::default().timeout(Some(Duration::from_millis(1500)));
+    let handshake = ServerHandshake::new(limits, Duration::ZERO);
+    assert_eq!(handshake.poll_timeout(), Some(Duration::from_millis(1500)));
+    let unlimited = ServerHandshake::new(Limits::default().timeout(None), Duration::ZERO);
+    assert_eq!(unlimited.poll_timeout(), None);
+    assert_eq!(unlimited.handle_timeout(Duration::MAX), Ok(()));
+}
+
+#[test]
+fn foreign_origins_are_refused_by_default() {
+    let from = |origin: &str| CHROME.replace("Origin: http://localhost:9001", origin);
+    // Same host and port as Host, any case: accepted. No Origin (not a browser): accepted.
+    for request in [
+        from("Origin: http://LOCALHOST:9001"),
+        from("Origin: https://localhost:9001"),
+        with_header("origin", ""),
+    ] {
+        assert!(
+            parse(request.as_bytes()).accept(&Accept::new()).is_ok(),
+            "{request}"
+        );
+    }
+    for origin in [
+        "https://evil.example",
+        "http://localhost:9002",
+        "http://localhost",
+        "null",
+    ] {
+        let request = from(&format!("Origin: {origin}"));
+        let error = parse(request.as_bytes())
+            .accept(&Accept::new())
+            .unwrap_err();
+        assert_eq!(error, AcceptError::OriginNotAllowed(origin.into()));
+        let response = error.response();
+        let text = response_text(&response);
+        assert!(text.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "a page from origin {origin} may not open a WebSocket"
+            )),
+            "{text}"
+        );
+        // Listed, or any: accepted.
+        let listed = [origin];
+        assert!(parse(request.as_bytes())
+            .accept(&Accept::new().origins(Origins::AllowList(&listed)))
+            .is_ok());
+        assert!(parse(request.as_bytes())
+            .accept(&Accept::new().origins(Origins::Any))
+            .is_ok());
+    }
+    // An allow list is exact: this host's own pages are not implied.
+    let own = from("Origin: http://localhost:9001");
+    let other = Origins::AllowList(&["https://app.example.com"]);
+    assert!(parse(own.as_bytes())
+        .accept(&Accept::new().origins(other))
+        .is_err());
 }
 
 /// What the application can observe of a request.
@@ -459,7 +611,7 @@ fn observed(request: &Request<'_>) -> Observed {
 /// Feeds `bytes` in reads ending at `cuts`, as an adapter would: each call
 /// sees everything received so far. Returns the request once complete.
 fn parse_in_reads(bytes: &[u8], cuts: &[usize]) -> Option<Observed> {
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     for &end in cuts.iter().chain([&bytes.len()]) {
         if let Status::Complete(request) = handshake.receive(&bytes[..end]).unwrap() {
             assert!(end >= request.header_len());

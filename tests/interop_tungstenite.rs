@@ -54,7 +54,7 @@ impl Driver {
     fn next_event(&mut self) -> Option<Event> {
         loop {
             let now = self.now();
-            self.conn.receive(now, &mut self.buf).unwrap();
+            self.conn.receive(now, &mut self.buf);
             if let Some(event) = self.conn.poll_event() {
                 self.flush();
                 return Some(event);
@@ -110,7 +110,7 @@ fn connect_wscore_client(addr: std::net::SocketAddr) -> Driver {
     let (request, mut handshake) = ClientRequest::from_url(&url)
         .unwrap()
         .protocol("echo")
-        .build(&mut wscore::random::OsRng)
+        .build(&mut wscore::random::OsRng, core::time::Duration::ZERO)
         .unwrap();
     stream.write_all(&request).unwrap();
     let mut received = Vec::new();
@@ -204,7 +204,7 @@ fn wscore_client_with_tungstenite_server() {
 fn wscore_server(listener: TcpListener) -> Option<u16> {
     let (mut stream, _) = listener.accept().unwrap();
     let mut received = Vec::new();
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     let (response, leftover) = loop {
         let mut chunk = [0; 1024];
         let n = stream.read(&mut chunk).unwrap();
@@ -224,7 +224,7 @@ fn wscore_server(listener: TcpListener) -> Option<u16> {
         match event {
             Event::Text(text) => server.conn.send(Message::Text(text)).unwrap(),
             Event::Binary(data) => server.conn.send(Message::Binary(data)).unwrap(),
-            Event::Close(frame) => close_code = frame.map(|f| f.code.as_u16()),
+            Event::Closed(closed) => close_code = Some(closed.code.as_u16()),
             _ => {}
         }
     }
@@ -301,5 +301,5 @@ fn tungstenite_fragmented_messages_reach_wscore() {
     assert_eq!(ws.read().unwrap(), tungstenite::Message::text("κόσμε"));
     ws.close(None).unwrap();
     while ws.read().is_ok() {}
-    assert_eq!(server.join().unwrap(), None);
+    assert_eq!(server.join().unwrap(), Some(1005), "a close without a code");
 }

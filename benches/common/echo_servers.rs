@@ -25,7 +25,14 @@ pub async fn wscore_deflate_echo(stream: TcpStream) {
     let accept = |_: &wscore_tokio::Request<'_>| {
         wscore_tokio::Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
     };
-    let Ok(ws) = wscore_tokio::accept_with(stream, Config::new(), accept).await else {
+    let Ok(ws) = wscore_tokio::accept_with(
+        stream,
+        Config::new(),
+        wscore_tokio::Limits::default(),
+        accept,
+    )
+    .await
+    else {
         return;
     };
     wscore_echo_on(ws).await;
@@ -59,7 +66,7 @@ pub async fn tungstenite_echo(stream: TcpStream) {
 /// servers whose handshake is not what is measured.
 async fn handshake(mut stream: TcpStream) -> Option<TcpStream> {
     let mut received = Vec::new();
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     loop {
         let mut chunk = [0; 1024];
         let Ok(n @ 1..) = stream.read(&mut chunk).await else {

@@ -32,14 +32,17 @@ impl io::Write for Replay<'_> {
 
 fuzz_target!(|data: &[u8]| {
     let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
-    let result = conn.receive(Duration::ZERO, &mut BytesMut::from(data));
-    let ours: Vec<(bool, Vec<u8>)> = std::iter::from_fn(|| conn.poll_event())
-        .filter_map(|event| match event {
-            Event::Text(text) => Some((true, text.as_bytes().to_vec())),
-            Event::Binary(data) => Some((false, data.to_vec())),
-            _ => None,
-        })
-        .collect();
+    conn.receive(Duration::ZERO, &mut BytesMut::from(data));
+    let mut ours: Vec<(bool, Vec<u8>)> = Vec::new();
+    let mut failure = None;
+    while let Some(event) = conn.poll_event() {
+        match event {
+            Event::Text(text) => ours.push((true, text.as_bytes().to_vec())),
+            Event::Binary(data) => ours.push((false, data.to_vec())),
+            Event::Closed(closed) => failure = closed.error,
+            _ => {}
+        }
+    }
 
     let mut ws = tungstenite::WebSocket::from_raw_socket(
         Replay(data),
@@ -64,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
         "the messages both delivered differ"
     );
     if ours.len() < theirs.len() {
-        let error = result.expect_err("wscore stopped early, so it must have failed");
+        let error = failure.expect("wscore stopped early, so it must have failed");
         assert!(
             explained(&error),
             "wscore refused what tungstenite accepted: {error}"

@@ -11,7 +11,7 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::server::{Accept, ServerHandshake};
+use wscore::handshake::server::{Accept, RequestKind, ServerHandshake};
 use wscore::handshake::{Limits, Status};
 use wscore::random::{Rng, RngUnavailable};
 
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits::default()
         .max_header_block(1024)
         .max_headers(usize::from(setup % 32));
-    let mut handshake = ServerHandshake::new(limits);
+    let mut handshake = ServerHandshake::new(limits, core::time::Duration::ZERO);
     let step = usize::from(setup / 32) * 37 + 1;
     let mut end = 0;
     let request = loop {
@@ -52,6 +52,10 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     assert!(request.header_len() <= end);
+    // A valid upgrade is always classified as one.
+    if request.check().is_ok() {
+        assert_eq!(request.kind(), RequestKind::WebSocket);
+    }
     let protocol = request.protocols().next();
     let _ = request
         .extensions()
@@ -88,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
             };
             let client_request = client_request.deflate(DeflateConfig::new());
             let (sent, mut client) = client_request
-                .build(&mut Nonce(nonce))
+                .build(&mut Nonce(nonce), core::time::Duration::ZERO)
                 .expect("valid request");
             assert!(
                 sent.windows(key.len()).any(|w| w == key.as_bytes()),

@@ -27,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let request = ClientRequest::new("h", "/")
         .protocol("chat")
         .extension("permessage-deflate");
-    let (_, mut client) = request.build(&mut SampleNonce).expect("valid request");
+    let (_, mut client) = request
+        .build(&mut SampleNonce, core::time::Duration::ZERO)
+        .expect("valid request");
     let step = usize::from(setup) + 1;
     let mut end = 0;
     loop {

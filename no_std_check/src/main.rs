@@ -56,7 +56,7 @@ fn handshake() -> bool {
         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
         Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
         Sec-WebSocket-Version: 13\r\n\r\n";
-    let mut handshake = ServerHandshake::new(Limits::default());
+    let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     let Ok(Status::Complete(request)) = handshake.receive(request) else {
         return false;
     };

@@ -150,7 +150,10 @@ pub enum Event {
     Ping(Bytes),
     /// A pong.
     Pong(Bytes),
-    /// The peer's close frame: its code and reason, or `None` if it gave no
-    /// code. The reply is already queued.
-    Close(Option<CloseFrame>),
+    /// The connection is over, and how: always the last event, delivered
+    /// once. A close frame from the peer comes out as this, its reply
+    /// already queued; so do a protocol error (after the messages before
+    /// it), end of file and the close timeout. Write what is still queued,
+    /// then close the transport.
+    Closed(super::Closed),
 }

@@ -21,7 +21,7 @@
 //! while let Some(chunk) = client.poll_transmit() {
 //!     wire.extend_from_slice(&chunk); // a real adapter writes to the socket
 //! }
-//! server.receive(now, &mut wire)?;
+//! server.receive(now, &mut wire);
 //! let Some(Event::Text(text)) = server.poll_event() else { panic!() };
 //! assert_eq!(text.as_str(), "hello");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -51,8 +51,30 @@
 //!   after a bad frame cannot be trusted. Messages the peer sent before the
 //!   bad frame are still delivered first, and may still be answered.
 //!
-//! Once closed and with nothing left from [`Connection::poll_transmit`], the
-//! adapter closes the transport ([`Connection::is_finished`]).
+//! # The end, as one event
+//!
+//! Every ending (a close handshake either side started, a protocol error,
+//! end of file, the close timeout) comes out of
+//! [`poll_event`](Connection::poll_event) once, as the last event:
+//! [`Event::Closed`] with the code, the reason and, for a violation, the
+//! [`ProtocolError`]. It comes as soon as the outcome is decided: when the
+//! peer's close frame arrives, our reply is still queued.
+//!
+//! # Driving a connection
+//!
+//! After each input (`receive`, `receive_eof`, `handle_timeout`) and each
+//! `send`, an adapter:
+//!
+//! 1. takes every event with [`poll_event`](Connection::poll_event);
+//! 2. writes everything [`poll_transmit`](Connection::poll_transmit) (or
+//!    [`transmit_bytes`](Connection::transmit_bytes)) hands out;
+//! 3. arms a timer for [`poll_timeout`](Connection::poll_timeout).
+//!
+//! Once [`is_finished`](Connection::is_finished) (closed, and every byte
+//! handed out), it closes the transport: the write side first, then it
+//! reads and discards for a short while, so that the peer receives the
+//! close frame rather than a reset (RFC 6455 §7.1.1: the server closes TCP
+//! first; a socket closed with unread input sends RST).
 //!
 //! Every method may be called in every state: it does its job, does
 //! nothing, or returns an error. None of them panics.
@@ -91,8 +113,8 @@ use outgoing::Outgoing;
 pub enum State {
     /// Messages flow both ways.
     Open,
-    /// We sent a close frame with this code and wait for the peer's reply.
-    CloseSent(CloseCode),
+    /// We sent this close frame and wait for the peer's reply.
+    CloseSent(CloseFrame),
     /// The peer sent a close frame; our reply is queued.
     CloseReceived(Option<CloseFrame>),
     /// The connection is over.
@@ -113,6 +135,51 @@ pub struct Closed {
     pub clean: bool,
     /// The peer's protocol violation, if that is what ended it.
     pub error: Option<ProtocolError>,
+}
+
+impl Closed {
+    /// An end without a close handshake (1006).
+    fn abnormal(initiator: Initiator, reason: String) -> Self {
+        Self {
+            initiator,
+            code: CloseCode::ABNORMAL,
+            reason,
+            clean: false,
+            error: None,
+        }
+    }
+
+    /// The peer started the close handshake with `frame`.
+    fn by_peer(frame: Option<&CloseFrame>) -> Self {
+        let (code, reason) = match frame {
+            Some(frame) => (frame.code, String::from(frame.reason.as_str())),
+            None => (CloseCode::NO_STATUS, String::new()),
+        };
+        Self {
+            initiator: Initiator::Peer,
+            code,
+            reason,
+            clean: true,
+            error: None,
+        }
+    }
+}
+
+impl core::fmt::Display for Closed {
+    /// One line for a log: how it ended and why.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let who = match (self.initiator, self.clean) {
+            (_, false) if self.error.is_some() => "failed: the peer broke the protocol",
+            (Initiator::Local, true) => "closed by us",
+            (Initiator::Peer, true) => "closed by the peer",
+            (_, false) => "ended without a close handshake",
+        };
+        write!(f, "{who}, code {}", self.code)?;
+        if !self.reason.is_empty() {
+            write!(f, ": {}", self.reason)?;
+        }
+        Ok(())
+    }
 }
 
 /// Which side started the end of a connection.
@@ -246,63 +313,62 @@ impl Connection {
     /// front of `buf` without copying; an incomplete frame stays in it for
     /// the next call, with more bytes appended.
     ///
-    /// On a protocol violation it returns the error and reads no further.
-    /// The messages that came before the violation are still delivered by
+    /// On a protocol violation it reads no further. The messages that came
+    /// before the violation are still delivered by
     /// [`poll_event`](Self::poll_event), and may still be answered: the
-    /// connection fails (queues the close frame and moves to
-    /// [`State::Closed`]) once they have been taken.
-    pub fn receive(&mut self, now: Duration, buf: &mut BytesMut) -> Result<(), ProtocolError> {
+    /// connection fails (queues the close frame, moves to [`State::Closed`]
+    /// and reports [`Event::Closed`] with the error) once they have been
+    /// taken. Input after that is ignored.
+    pub fn receive(&mut self, now: Duration, buf: &mut BytesMut) {
         if !buf.is_empty() {
             self.last_heard = now;
         }
         while self.accepts_input() && self.pending_error.is_none() {
             match self.read_frame(buf) {
                 Ok(true) => {}
-                Ok(false) => return Ok(()),
+                Ok(false) => return,
                 Err(error) => {
                     if self.events.is_empty() {
                         self.fail(error);
                     } else {
                         self.pending_error = Some(error);
                     }
-                    buf.clear();
-                    return Err(error);
+                    break;
                 }
             }
         }
-        // After the peer's close frame, or once closed, input is ignored.
+        // After the peer's close frame, a violation, or once closed, input
+        // is ignored.
         buf.clear();
-        Ok(())
     }
 
     /// The transport reached end of file. Without a completed close
     /// handshake the connection ends abnormally (1006).
     pub fn receive_eof(&mut self) {
         let initiator = match self.state {
+            // A violation already read ends the connection, with its cause.
+            _ if self.pending_error.is_some() => return,
             State::Open => Initiator::Peer,
             State::CloseSent(_) => Initiator::Local,
             State::CloseReceived(_) | State::Closed(_) => return,
         };
         self.outgoing.cancel_pong();
-        self.state = State::Closed(Closed {
+        self.end(Closed::abnormal(
             initiator,
-            code: CloseCode::ABNORMAL,
-            reason: String::from("the connection ended without a close handshake"),
-            clean: false,
-            error: None,
-        });
+            String::from("the peer closed the connection without a close handshake"),
+        ));
     }
 
-    /// The next event, in the order the peer caused them.
+    /// The next event, in the order the peer caused them. The last one is
+    /// [`Event::Closed`], once.
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
-        let event = self.events.pop_front();
-        if event.is_none() {
-            if let Some(error) = self.pending_error.take() {
-                self.fail(error);
-            }
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
         }
-        event
+        let error = self.pending_error.take()?;
+        self.fail(error);
+        self.events.pop_front()
     }
 
     /// Queues a message. Text and binary messages longer than
@@ -375,7 +441,10 @@ impl Connection {
             return Ok(());
         }
         self.send_close(Some((code, reason)))?;
-        self.state = State::CloseSent(code);
+        self.state = State::CloseSent(CloseFrame {
+            code,
+            reason: Utf8Bytes::from(String::from(reason)),
+        });
         self.close_deadline = self.config.close_timeout.map(|timeout| now + timeout);
         Ok(())
     }
@@ -444,21 +513,23 @@ impl Connection {
         }
     }
 
+    /// Our reply to the peer's close is out: the end already reported
+    /// becomes the state.
     fn close_handshake_done(&mut self) {
-        let State::CloseReceived(frame) = &self.state else {
+        if let State::CloseReceived(frame) = &self.state {
+            self.state = State::Closed(Closed::by_peer(frame.as_ref()));
+        }
+    }
+
+    /// The connection is over: the state says so, and the last event
+    /// reports it. Once only: a connection that already reported its end
+    /// keeps it.
+    fn end(&mut self, closed: Closed) {
+        if matches!(self.state, State::CloseReceived(_) | State::Closed(_)) {
             return;
-        };
-        let (code, reason) = match frame {
-            Some(frame) => (frame.code, String::from(frame.reason.as_str())),
-            None => (CloseCode::NO_STATUS, String::new()),
-        };
-        self.state = State::Closed(Closed {
-            initiator: Initiator::Peer,
-            code,
-            reason,
-            clean: true,
-            error: None,
-        });
+        }
+        self.events.push_back(Event::Closed(closed.clone()));
+        self.state = State::Closed(closed);
     }
 
     /// How many bytes are waiting to be written.
@@ -499,7 +570,11 @@ impl Connection {
             State::Open => {
                 if let Some(timeout) = self.config.idle_timeout {
                     if now >= self.last_heard + timeout {
-                        let _ = self.close(now, CloseCode::GOING_AWAY, "idle timeout");
+                        let reason = alloc::format!(
+                            "idle timeout: nothing heard for {} s",
+                            timeout.as_secs_f32()
+                        );
+                        let _ = self.close(now, CloseCode::GOING_AWAY, &reason);
                         return;
                     }
                 }
@@ -513,17 +588,13 @@ impl Connection {
                     }
                 }
             }
-            State::CloseSent(code) => {
+            State::CloseSent(ref sent) => {
                 if self.close_deadline.is_some_and(|deadline| now >= deadline) {
-                    self.state = State::Closed(Closed {
-                        initiator: Initiator::Local,
-                        code: CloseCode::ABNORMAL,
-                        reason: alloc::format!(
-                            "the peer did not answer our close frame ({code}) in time"
-                        ),
-                        clean: false,
-                        error: None,
-                    });
+                    let reason = alloc::format!(
+                        "the peer did not answer our close frame ({}) in time",
+                        sent.code
+                    );
+                    self.end(Closed::abnormal(Initiator::Local, reason));
                 }
             }
             State::CloseReceived(_) | State::Closed(_) => {}
@@ -778,33 +849,36 @@ impl Connection {
             code,
             reason: Utf8Bytes::from(String::from(reason)),
         });
-        self.events.push_back(Event::Close(frame.clone()));
         self.outgoing.cancel_pong();
         match &self.state {
             State::Open => {
                 // Echo the code (RFC 6455 §5.5.1); the reason is ours to leave out.
                 let reply = frame.as_ref().map(|f| (f.code, ""));
-                self.state = match self.send_close(reply) {
-                    Ok(()) => State::CloseReceived(frame),
+                let mut closed = Closed::by_peer(frame.as_ref());
+                match self.send_close(reply) {
+                    Ok(()) => {
+                        // Reported now; the state follows once the reply is out.
+                        self.events.push_back(Event::Closed(closed));
+                        self.state = State::CloseReceived(frame);
+                    }
                     // Without randomness a client cannot mask its reply: end
                     // here rather than leave the peer waiting for it.
-                    Err(error) => State::Closed(Closed {
-                        initiator: Initiator::Peer,
-                        code: frame.as_ref().map_or(CloseCode::NO_STATUS, |f| f.code),
-                        reason: alloc::format!("{error}"),
-                        clean: false,
-                        error: None,
-                    }),
-                };
+                    Err(error) => {
+                        closed.clean = false;
+                        closed.reason = alloc::format!("{error}");
+                        self.end(closed);
+                    }
+                }
             }
-            State::CloseSent(code) => {
-                self.state = State::Closed(Closed {
+            State::CloseSent(sent) => {
+                let closed = Closed {
                     initiator: Initiator::Local,
-                    code: *code,
-                    reason: String::new(),
+                    code: sent.code,
+                    reason: String::from(sent.reason.as_str()),
                     clean: true,
                     error: None,
-                });
+                };
+                self.end(closed);
             }
             State::CloseReceived(_) | State::Closed(_) => {}
         }
@@ -826,6 +900,9 @@ impl Connection {
 
     /// Fails the connection: queue a close frame with the error's code and close.
     fn fail(&mut self, error: ProtocolError) {
+        if matches!(self.state, State::CloseReceived(_) | State::Closed(_)) {
+            return;
+        }
         let reason = alloc::format!("{error}");
         if self.state == State::Open {
             // The reason tells the peer's developers what they broke. If even
@@ -837,7 +914,7 @@ impl Connection {
         }
         self.incoming = None;
         self.assembly = None;
-        self.state = State::Closed(Closed {
+        self.end(Closed {
             initiator: Initiator::Local,
             code: error.close_code(),
             reason,

@@ -5,7 +5,9 @@
 //! use wscore::handshake::Status;
 //!
 //! let request = ClientRequest::from_url("ws://example.com:8080/chat?room=1")?.protocol("chat");
-//! let (bytes, mut handshake) = request.build(&mut wscore::random::OsRng)?;
+//! // `now`, a monotonic time from any origin, starts the handshake's deadline.
+//! let now = std::time::Duration::ZERO;
+//! let (bytes, mut handshake) = request.build(&mut wscore::random::OsRng, now)?;
 //! assert!(bytes.starts_with(b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com:8080\r\n"));
 //!
 //! // The server's answer, here a proxy that did not pass the upgrade on:
@@ -174,9 +176,14 @@ impl<'a> ClientRequest<'a> {
         self.secure
     }
 
-    /// Builds the request bytes and the handshake that checks the response.
-    /// The `Sec-WebSocket-Key` nonce comes from `rng`.
-    pub fn build(&self, rng: &mut impl Rng) -> Result<(Vec<u8>, ClientHandshake), BuildError> {
+    /// Builds the request bytes and the handshake that checks the response,
+    /// whose deadline ([`Limits::timeout`]) runs from `now`. The
+    /// `Sec-WebSocket-Key` nonce comes from `rng`.
+    pub fn build(
+        &self,
+        rng: &mut impl Rng,
+        now: Duration,
+    ) -> Result<(Vec<u8>, ClientHandshake), BuildError> {
         if let Some(bad) = self.protocols.iter().find(|p| !is_token(p)) {
             return Err(BuildError::InvalidProtocol((*bad).to_owned()));
         }
@@ -213,7 +220,7 @@ impl<'a> ClientRequest<'a> {
             http.header(name, value)?;
         }
         let handshake = ClientHandshake {
-            block: HeaderBlock::new(self.limits),
+            block: HeaderBlock::new(self.limits, now),
             accept: accept_key(key.as_bytes()),
             protocols: self.protocols.iter().map(|p| (*p).to_owned()).collect(),
             extensions: extensions
@@ -298,8 +305,10 @@ impl From<RngUnavailable> for BuildError {
     }
 }
 
-/// Checks the server's response, in as many reads as it takes. Dropping it
-/// at any point is fine.
+/// Checks the server's response, in as many reads as it takes. The
+/// response must be complete by [`poll_timeout`](Self::poll_timeout): arm a
+/// timer and call [`handle_timeout`](Self::handle_timeout) when it fires.
+/// Dropping it at any point is fine.
 #[derive(Clone, Debug)]
 pub struct ClientHandshake {
     block: HeaderBlock,
@@ -311,8 +320,29 @@ pub struct ClientHandshake {
 }
 
 impl ClientHandshake {
+    /// When the response must be complete, if there is a deadline.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.block.deadline
+    }
+
+    /// Checks the deadline at `now`: [`ResponseError::Timeout`] once it has
+    /// passed.
+    pub fn handle_timeout(&self, now: Duration) -> Result<(), ResponseError> {
+        self.block.check_deadline(now).map_err(|error| match error {
+            HttpError::Timeout { limit } => ResponseError::Timeout(limit),
+            other => ResponseError::Http(other),
+        })
+    }
+
     /// Reads the response from `buf`, which holds every byte received so far.
     pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Response<'b>>, ResponseError> {
+        // Refused from the first bytes: anything but "HTTP/" never becomes a response.
+        let head = buf.get(..5).unwrap_or(buf);
+        if !b"HTTP/".starts_with(head) {
+            return Err(ResponseError::NotHttp {
+                tls: matches!(head, [0x15 | 0x16, ..]),
+            });
+        }
         if self.block.end(buf)?.is_none() {
             return Ok(Status::Partial);
         }
@@ -502,6 +532,14 @@ impl Refusal {
 pub enum ResponseError {
     /// The response is not valid HTTP or exceeds the limits.
     Http(HttpError),
+    /// The server accepted the connection but did not answer the upgrade
+    /// within [`Limits::timeout`].
+    Timeout(Duration),
+    /// The server's first bytes are not HTTP.
+    NotHttp {
+        /// Whether they are a TLS record: the server expects `wss://`.
+        tls: bool,
+    },
     /// The server answered with a status other than 101.
     NotUpgraded(Box<Refusal>),
     /// A 101 without `Upgrade: websocket`.
@@ -541,6 +579,18 @@ impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Http(error) => write!(f, "invalid handshake response: {error}"),
+            Self::Timeout(limit) => write!(
+                f,
+                "the server accepted the connection but did not answer the WebSocket upgrade \
+                 within {} s; is it a WebSocket (or HTTP) server, and is it overloaded?",
+                limit.as_secs_f32()
+            ),
+            Self::NotHttp { tls: true } => f.write_str(
+                "the server answered with TLS: it expects wss:// (or https://) on this port",
+            ),
+            Self::NotHttp { tls: false } => f.write_str(
+                "the server's answer is not HTTP: this port does not serve HTTP or WebSocket",
+            ),
             Self::NotUpgraded(refusal) => refusal.fmt(f),
             Self::MissingUpgrade => f.write_str(
                 "the server's 101 response lacks `Upgrade: websocket`; a proxy may be rewriting it",

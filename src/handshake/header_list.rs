@@ -116,10 +116,12 @@ impl<'b> Iterator for Params<'b> {
 /// Whether `text` is an HTTP token (RFC 9110 §5.6.2): what header names,
 /// subprotocols and extension names must be.
 pub(crate) fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !text.is_empty() && text.bytes().all(is_tchar)
+}
+
+/// Whether `b` may appear in an HTTP token (RFC 9110 §5.6.2).
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod http_writer;
 pub mod server;
 
 use core::mem::MaybeUninit;
+use core::time::Duration;
 
 use sha1::{Digest, Sha1};
 
@@ -45,14 +46,17 @@ pub enum Status<T> {
     Complete(T),
 }
 
-/// Limits on a header block, the same for requests and responses.
+/// Limits on a handshake, the same for requests and responses: how large
+/// its header block may be, and how long it may take.
 ///
 /// The defaults take any request a browser sends, cookies included, and bound
-/// what a peer can make the other side buffer before it gives up.
+/// what a peer can make the other side buffer, and for how long, before it
+/// gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     max_header_block: usize,
     max_headers: usize,
+    timeout: Option<Duration>,
 }
 
 impl Limits {
@@ -61,15 +65,23 @@ impl Limits {
     /// array without allocating.
     pub const MAX_HEADERS: usize = 64;
 
-    /// 16 KiB of header block and [`Limits::MAX_HEADERS`] header lines.
+    /// 16 KiB of header block, [`Limits::MAX_HEADERS`] header lines, and
+    /// 10 s to complete.
     ///
     /// Browsers send 400-600 bytes and about 15 lines, plus the site's
     /// cookies: 16 KiB is twice nginx's default line buffer (8 KiB) and takes
     /// a cookie jar several times larger than any common site's.
+    ///
+    /// A handshake is one round trip: a browser sends its request at once,
+    /// a server answers at once. 10 s (Python `websockets`' `open_timeout`)
+    /// allows for a slow mobile link and a busy server, and frees a socket
+    /// that a silent or trickling peer holds four times sooner than
+    /// gorilla's 45 s.
     pub const fn new() -> Self {
         Self {
             max_header_block: 16 << 10,
             max_headers: Self::MAX_HEADERS,
+            timeout: Some(Duration::from_secs(10)),
         }
     }
 
@@ -91,6 +103,14 @@ impl Limits {
         } else {
             Self::MAX_HEADERS
         };
+        self
+    }
+
+    /// How long the whole handshake may take, from the moment the
+    /// handshake object is made (the server: the connection was accepted;
+    /// the client: the request was built); `None` for no deadline.
+    pub const fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
         self
     }
 }
@@ -157,12 +177,14 @@ fn find_header_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 /// A header block scanner shared by both sides: finds the end of the block
-/// incrementally and enforces the size limit.
+/// incrementally and enforces the size limit and the deadline.
 #[derive(Clone, Copy, Debug)]
 struct HeaderBlock {
     limits: Limits,
     /// How far previous calls have looked for the end of the block.
     scanned: usize,
+    /// When the handshake must be complete.
+    deadline: Option<Duration>,
 }
 
 /// Why a header block could not be read as HTTP.
@@ -180,6 +202,17 @@ pub enum HttpError {
         /// The limit.
         limit: usize,
     },
+    /// The handshake did not complete within [`Limits::timeout`].
+    Timeout {
+        /// The limit.
+        limit: Duration,
+    },
+    /// A TLS handshake arrived on a plain-text port.
+    Tls,
+    /// The HTTP/2 connection preface arrived where HTTP/1.1 was expected.
+    Http2,
+    /// Bytes that can never begin an HTTP/1.x request.
+    NotHttp,
 }
 
 impl core::fmt::Display for HttpError {
@@ -192,6 +225,23 @@ impl core::fmt::Display for HttpError {
             Self::TooManyHeaders { limit } => {
                 write!(f, "HTTP header block has more than {limit} header lines")
             }
+            Self::Timeout { limit } => write!(
+                f,
+                "the handshake did not complete within {} s",
+                limit.as_secs_f32()
+            ),
+            Self::Tls => f.write_str(
+                "a TLS handshake on a plain-text port: the client is using wss:// or https://; \
+                 connect with ws:// or http://, or put TLS in front of this server",
+            ),
+            Self::Http2 => f.write_str(
+                "the HTTP/2 connection preface on an HTTP/1.1 port: \
+                 the client must use HTTP/1.1 (or negotiate HTTP/2 with ALPN over TLS)",
+            ),
+            Self::NotHttp => f.write_str(
+                "the first bytes are not an HTTP request line (METHOD /path HTTP/1.1): \
+                 the client does not speak HTTP",
+            ),
         }
     }
 }
@@ -199,8 +249,21 @@ impl core::fmt::Display for HttpError {
 impl core::error::Error for HttpError {}
 
 impl HeaderBlock {
-    const fn new(limits: Limits) -> Self {
-        Self { limits, scanned: 0 }
+    /// A block whose handshake started at `now`.
+    fn new(limits: Limits, now: Duration) -> Self {
+        Self {
+            limits,
+            scanned: 0,
+            deadline: limits.timeout.map(|timeout| now.saturating_add(timeout)),
+        }
+    }
+
+    /// An error once `now` is at or past the deadline.
+    fn check_deadline(&self, now: Duration) -> Result<(), HttpError> {
+        match (self.deadline, self.limits.timeout) {
+            (Some(deadline), Some(limit)) if now >= deadline => Err(HttpError::Timeout { limit }),
+            _ => Ok(()),
+        }
     }
 
     /// The length of the header block at the start of `buf`, once complete.
@@ -379,7 +442,7 @@ mod tests {
     fn header_end_found_in_any_split() {
         let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nafter";
         for split in 0..=request.len() {
-            let mut block = HeaderBlock::new(Limits::new());
+            let mut block = HeaderBlock::new(Limits::new(), Duration::ZERO);
             let first = block.end(&request[..split]).unwrap();
             let end = first.or_else(|| block.end(request).unwrap());
             assert_eq!(end, Some(request.len() - 5), "split at {split}");

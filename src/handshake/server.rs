@@ -7,7 +7,9 @@
 //! let read = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //!     Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
-//! let mut handshake = ServerHandshake::new(Limits::default());
+//! // `now` is a monotonic time from any origin: the handshake's deadline counts from it.
+//! let now = std::time::Duration::ZERO;
+//! let mut handshake = ServerHandshake::new(Limits::default(), now);
 //! let Status::Complete(request) = handshake.receive(read)? else {
 //!     unreachable!("the request is complete")
 //! };
@@ -25,38 +27,61 @@
 //! ```
 
 use core::fmt;
+use core::time::Duration;
 
 use super::header_list::{is_token, Extension};
 use super::{header_slots, is_valid_key, HeaderBlock, HttpError, Limits, Parsed, Status, VERSION};
 
 #[cfg(feature = "alloc")]
-pub use self::building::{Accept, AcceptError, Accepted, Decision, Reject};
+pub use self::building::{Accept, AcceptError, Accepted, Decision, Origins, Reject};
 
 /// Reads a client's opening handshake, in as many reads as it takes.
 ///
 /// Give it everything received so far on each call; it looks only at the
 /// new bytes for the end of the header block and parses the block once, so
 /// the total cost is linear in the request's size however it is split.
-/// Dropping it at any point is fine.
+/// Bytes that can never become an HTTP/1.x request (a TLS handshake, the
+/// HTTP/2 preface, binary) are refused from the first read.
+///
+/// The request must be complete by [`poll_timeout`](Self::poll_timeout):
+/// arm a timer for it and call [`handle_timeout`](Self::handle_timeout)
+/// when it fires, so that a silent or trickling client cannot hold the
+/// socket. Dropping the handshake at any point is fine.
 #[derive(Clone, Debug)]
 pub struct ServerHandshake {
     block: HeaderBlock,
 }
 
 impl ServerHandshake {
-    /// A handshake that enforces `limits` on the request.
-    pub const fn new(limits: Limits) -> Self {
+    /// A handshake that enforces `limits` on the request, for a connection
+    /// accepted at `now` (a monotonic time from any fixed origin, as
+    /// [`Connection`](crate::connection::Connection) takes).
+    pub fn new(limits: Limits, now: Duration) -> Self {
         Self {
-            block: HeaderBlock::new(limits),
+            block: HeaderBlock::new(limits, now),
         }
+    }
+
+    /// When the request must be complete, if there is a deadline.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.block.deadline
+    }
+
+    /// Checks the deadline at `now`: [`HttpError::Timeout`] once it has
+    /// passed. Answer with its [`response`](HttpError::response) (408) or
+    /// simply close the connection.
+    pub fn handle_timeout(&self, now: Duration) -> Result<(), HttpError> {
+        self.block.check_deadline(now)
     }
 
     /// Reads the request from `buf`, which holds every byte received so far.
     ///
     /// Any well-formed HTTP/1.x request comes back as a [`Request`], upgrade
     /// or not, so that a server can also answer plain HTTP on the same port;
-    /// [`Request::check`] says whether it is a valid WebSocket upgrade.
+    /// [`Request::kind`] tells them apart and [`Request::check`] says
+    /// whether an upgrade is valid.
     pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Request<'b>>, HttpError> {
+        sniff_request(buf)?;
         if self.block.end(buf)?.is_none() {
             return Ok(Status::Partial);
         }
@@ -76,6 +101,59 @@ impl ServerHandshake {
             parsed: Parsed::new(buf.get(..len).unwrap_or(buf), request.headers),
         }))
     }
+}
+
+/// Refuses input that can never become an HTTP/1.x request, from its first
+/// bytes rather than at the end of a header block that will never come.
+/// Looks at the first 64 bytes at most, so it costs nothing per read.
+fn sniff_request(buf: &[u8]) -> Result<(), HttpError> {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    // RFC 9112 §2.2: a server should ignore empty lines before the request line.
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let head = buf.get(start..).unwrap_or_default();
+    let head = head.get(..64).unwrap_or(head);
+    match head {
+        // A TLS record of type handshake (22), protocol version 3.x.
+        [0x16] | [0x16, 0x03, ..] => return Err(HttpError::Tls),
+        // "PRI *" is no HTTP/1.1 request any server answers.
+        [b'P', b'R', b'I', b' ', b'*', ..]
+            if PREFACE.starts_with(head) || head.len() > PREFACE.len() =>
+        {
+            return Err(HttpError::Http2)
+        }
+        _ => {}
+    }
+    // The method: a token of at most 32 characters, then a space.
+    for (i, &b) in head.iter().enumerate() {
+        match b {
+            b' ' if i > 0 => return Ok(()),
+            _ if i < 32 && super::header_list::is_tchar(b) => {}
+            _ => return Err(HttpError::NotHttp),
+        }
+    }
+    Ok(())
+}
+
+/// What a request asks for, so that a server that also serves pages can
+/// decide in one match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    /// A plain HTTP request (a browser loading a page): no `Upgrade`
+    /// header and no `Sec-WebSocket-*` header.
+    Http,
+    /// A request for a WebSocket (`Upgrade: websocket` or `Connection:
+    /// upgrade`); [`Request::accept`] checks the rest.
+    WebSocket,
+    /// A WebSocket request whose upgrade was stripped on the way: it has
+    /// `Sec-WebSocket-Key` or `Sec-WebSocket-Version` but no `Upgrade:
+    /// websocket` or no `upgrade` in `Connection`, which is what a reverse
+    /// proxy that does not forward hop-by-hop headers delivers. Never serve
+    /// a page to it: answer with the error's response (426 naming the
+    /// missing header), so the failure is named where it happens.
+    StrippedUpgrade(RequestError),
 }
 
 /// A client's request, borrowed from the read buffer, for the application to
@@ -171,6 +249,45 @@ impl<'b> Request<'b> {
         self.parsed.has_token("upgrade", "websocket")
     }
 
+    /// A plain HTTP request, a WebSocket request, or a WebSocket request
+    /// whose upgrade headers were stripped on the way.
+    ///
+    /// ```
+    /// use wscore::handshake::server::{RequestKind, ServerHandshake};
+    /// use wscore::handshake::{Limits, Status};
+    ///
+    /// // What nginx forwards without `proxy_set_header Upgrade/Connection`.
+    /// let read = b"GET /ws HTTP/1.1\r\nHost: example.com\r\n\
+    ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    /// let mut handshake = ServerHandshake::new(Limits::default(), std::time::Duration::ZERO);
+    /// let Ok(Status::Complete(request)) = handshake.receive(read) else { unreachable!() };
+    /// let RequestKind::StrippedUpgrade(error) = request.kind() else { unreachable!() };
+    /// assert_eq!(error.status(), 426);
+    /// assert!(error.to_string().contains("Upgrade and Connection headers"));
+    /// ```
+    pub fn kind(&self) -> RequestKind {
+        match self.checked_key() {
+            Ok(_) => RequestKind::WebSocket,
+            Err(RequestError::NotAnUpgrade | RequestError::StrippedUpgrade)
+                if self.has_websocket_headers() =>
+            {
+                RequestKind::StrippedUpgrade(RequestError::StrippedUpgrade)
+            }
+            Err(RequestError::NotAnUpgrade) => RequestKind::Http,
+            Err(
+                error @ (RequestError::MissingUpgrade | RequestError::MissingConnectionUpgrade),
+            ) if self.has_websocket_headers() => RequestKind::StrippedUpgrade(error),
+            Err(_) => RequestKind::WebSocket,
+        }
+    }
+
+    /// Whether a `Sec-WebSocket-Key` or `Sec-WebSocket-Version` header is
+    /// present: only WebSocket clients send them.
+    fn has_websocket_headers(&self) -> bool {
+        self.parsed.first("sec-websocket-key").is_some()
+            || self.parsed.first("sec-websocket-version").is_some()
+    }
+
     /// Checks the request against RFC 6455 §4.2.1.
     pub fn check(&self) -> Result<(), RequestError> {
         self.checked_key().map(drop)
@@ -214,6 +331,9 @@ impl<'b> Request<'b> {
         }
         match (upgrade, websocket, connection_upgrade) {
             (false, _, true) => return Err(RequestError::MissingUpgrade),
+            (false, _, false) if version.is_some() || key.is_some() => {
+                return Err(RequestError::StrippedUpgrade)
+            }
             (false, _, false) => return Err(RequestError::NotAnUpgrade),
             (true, false, _) => return Err(RequestError::UpgradeNotWebSocket),
             (true, true, false) => return Err(RequestError::MissingConnectionUpgrade),
@@ -254,6 +374,10 @@ pub enum RequestError {
     /// Neither `Upgrade` nor `Connection: Upgrade`: a plain HTTP request,
     /// often because a proxy dropped both headers. 426.
     NotAnUpgrade,
+    /// Neither `Upgrade` nor `Connection: Upgrade`, but `Sec-WebSocket-Key`
+    /// or `Sec-WebSocket-Version`: a WebSocket client's request whose
+    /// upgrade a proxy removed. 426.
+    StrippedUpgrade,
     /// `Connection: Upgrade` without an `Upgrade` header: 400.
     MissingUpgrade,
     /// An `Upgrade` header that does not name `websocket`: 400.
@@ -278,7 +402,10 @@ impl RequestError {
     pub const fn status(&self) -> u16 {
         match self {
             Self::NotGet => 405,
-            Self::NotAnUpgrade | Self::MissingVersion | Self::UnsupportedVersion => 426,
+            Self::NotAnUpgrade
+            | Self::StrippedUpgrade
+            | Self::MissingVersion
+            | Self::UnsupportedVersion => 426,
             _ => 400,
         }
     }
@@ -288,7 +415,9 @@ impl RequestError {
     pub const fn headers(&self) -> &'static [(&'static str, &'static str)] {
         match self {
             Self::NotGet => &[("Allow", "GET")],
-            Self::NotAnUpgrade => &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", VERSION)],
+            Self::NotAnUpgrade | Self::StrippedUpgrade => {
+                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", VERSION)]
+            }
             Self::MissingVersion | Self::UnsupportedVersion => {
                 &[("Sec-WebSocket-Version", VERSION)]
             }
@@ -310,6 +439,12 @@ impl fmt::Display for RequestError {
             Self::NotAnUpgrade => write!(
                 f,
                 "this endpoint only speaks WebSocket: missing `Upgrade: websocket`; {PROXY_HINT}"
+            ),
+            Self::StrippedUpgrade => write!(
+                f,
+                "a WebSocket request (it has Sec-WebSocket-Key) arrived without `Upgrade: websocket` \
+                 and `Connection: Upgrade`: something on the way removed them; {PROXY_HINT} \
+                 (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\")"
             ),
             Self::MissingUpgrade => write!(f, "missing `Upgrade: websocket`; {PROXY_HINT}"),
             Self::UpgradeNotWebSocket => {
@@ -333,12 +468,13 @@ impl fmt::Display for RequestError {
 impl core::error::Error for RequestError {}
 
 impl HttpError {
-    /// The HTTP status to reject such a request with: 431 for the limits,
-    /// 400 otherwise.
+    /// The HTTP status to reject such a request with: 431 for the size
+    /// limits, 408 for the deadline, 400 otherwise.
     pub const fn status(&self) -> u16 {
         match self {
-            Self::Malformed(_) => 400,
+            Self::Malformed(_) | Self::Tls | Self::Http2 | Self::NotHttp => 400,
             Self::HeaderBlockTooLarge { .. } | Self::TooManyHeaders { .. } => 431,
+            Self::Timeout { .. } => 408,
         }
     }
 }
@@ -357,13 +493,59 @@ mod building {
     use crate::extensions::deflate::{self, DeflateConfig, DeflateParams};
     use crate::extensions::Agreed;
 
-    /// How to accept a request: the subprotocol, extensions and any extra
-    /// response headers.
+    /// Which web pages may open a WebSocket here, judged by the `Origin`
+    /// header browsers send with every WebSocket request.
+    ///
+    /// A page on another site can open a WebSocket to this server, and the
+    /// browser sends this site's cookies along (cross-site WebSocket
+    /// hijacking): a server that authenticates by cookie must refuse
+    /// foreign origins. Clients that are not browsers send no `Origin` and
+    /// are accepted under every policy; a browser cannot leave it out.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub enum Origins<'a> {
+        /// The default: pages served by this host, whose origin's host and
+        /// port equal the request's `Host` (what gorilla/websocket and
+        /// coder/websocket check by default). Behind a reverse proxy that
+        /// rewrites `Host`, list the public origins instead.
+        #[default]
+        SameHost,
+        /// Exactly these origins, such as `https://app.example.com`
+        /// (scheme, host, and port unless it is the default), compared
+        /// without ASCII case.
+        AllowList(&'a [&'a str]),
+        /// Any origin: for public endpoints that rely on no cookies or
+        /// other ambient credentials.
+        Any,
+    }
+
+    impl Origins<'_> {
+        /// Whether a request with this `Origin` and `Host` may upgrade.
+        fn allow(&self, origin: &[u8], host: Option<&[u8]>) -> bool {
+            match self {
+                Self::Any => true,
+                Self::AllowList(allowed) => allowed
+                    .iter()
+                    .any(|allowed| allowed.as_bytes().eq_ignore_ascii_case(origin)),
+                Self::SameHost => {
+                    // `scheme://host[:port]`; "null" (sandboxed pages, files) has no host.
+                    let authority = origin
+                        .windows(3)
+                        .position(|w| w == b"://")
+                        .and_then(|at| origin.get(at + 3..));
+                    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+                }
+            }
+        }
+    }
+
+    /// How to accept a request: the subprotocol, extensions, the origins
+    /// allowed and any extra response headers.
     #[derive(Clone, Debug, Default)]
     pub struct Accept<'a> {
         protocol: Option<&'a str>,
         extensions: Vec<&'a str>,
         headers: Vec<(&'a str, &'a str)>,
+        origins: Origins<'a>,
         #[cfg(feature = "deflate")]
         deflate: Option<DeflateConfig>,
     }
@@ -401,6 +583,19 @@ mod building {
         /// Adds a response header, e.g. `Set-Cookie`.
         pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
             self.headers.push((name, value));
+            self
+        }
+
+        /// Which pages may open a WebSocket here; [`Origins::SameHost`]
+        /// unless set. A refused origin gets `403` naming it.
+        ///
+        /// ```
+        /// use wscore::handshake::server::{Accept, Origins};
+        ///
+        /// let accept = Accept::new().origins(Origins::AllowList(&["https://app.example.com"]));
+        /// ```
+        pub fn origins(mut self, origins: Origins<'a>) -> Self {
+            self.origins = origins;
             self
         }
     }
@@ -489,6 +684,9 @@ mod building {
         ExtensionNotOffered(String),
         /// A response header has an invalid name or value.
         InvalidHeader(InvalidHeader),
+        /// A page from this origin may not open a WebSocket here
+        /// ([`Accept::origins`]).
+        OriginNotAllowed(String),
     }
 
     impl AcceptError {
@@ -497,6 +695,7 @@ mod building {
         pub fn response(&self) -> Vec<u8> {
             match self {
                 Self::Request(error) => Reject::from(*error).to_bytes(),
+                Self::OriginNotAllowed(_) => Reject::new(403).body(&self.to_string()).to_bytes(),
                 _ => Reject::new(500)
                     .body("the server could not complete the WebSocket handshake")
                     .to_bytes(),
@@ -521,6 +720,11 @@ mod building {
                     )
                 }
                 Self::InvalidHeader(error) => error.fmt(f),
+                Self::OriginNotAllowed(origin) => write!(
+                    f,
+                    "a page from origin {origin} may not open a WebSocket on this server \
+                     (its host differs from the Host requested, and it is not allowed explicitly)"
+                ),
             }
         }
     }
@@ -538,6 +742,12 @@ mod building {
         /// extensions were offered, and builds the `101` response.
         pub fn accept(&self, accept: &Accept<'_>) -> Result<Accepted, AcceptError> {
             let key = self.checked_key().map_err(AcceptError::Request)?;
+            if let Some(origin) = self.parsed.first("origin") {
+                if !accept.origins.allow(origin, self.parsed.first("host")) {
+                    let origin = String::from_utf8_lossy(origin).into_owned();
+                    return Err(AcceptError::OriginNotAllowed(origin));
+                }
+            }
             if let Some(protocol) = accept.protocol {
                 if !self.protocols().any(|offered| offered == protocol) {
                     return Err(AcceptError::ProtocolNotOffered(protocol.to_owned()));

@@ -2,7 +2,9 @@
 // Each test crate uses its own share of them.
 #![allow(dead_code)]
 
-use wscore::connection::{Connection, Event};
+use bytes::BytesMut;
+use std::time::Duration;
+use wscore::connection::{Closed, Connection, Event, ProtocolError};
 use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode, Rsv};
 use wscore::mask::apply_mask;
 use wscore::Role;
@@ -35,6 +37,19 @@ pub fn frame_rsv(receiver: Role, fin: bool, opcode: Opcode, rsv: Rsv, payload: &
 /// Every event the connection has, taken.
 pub fn events(conn: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| conn.poll_event()).collect()
+}
+
+/// Feeds bytes (in one read) that the connection must refuse: the events
+/// before the violation, and the violation, which the last event reports.
+pub fn violation(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, ProtocolError) {
+    conn.receive(Duration::ZERO, &mut BytesMut::from(bytes));
+    let mut events = events(conn);
+    match events.pop() {
+        Some(Event::Closed(Closed {
+            error: Some(error), ..
+        })) => (events, error),
+        other => panic!("expected the end with a violation, got {other:?}"),
+    }
 }
 
 /// Every byte the connection has to write, taken.

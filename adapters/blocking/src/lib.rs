@@ -3,42 +3,82 @@
 //!
 //! ```no_run
 //! use std::net::TcpListener;
-//! use wscore_blocking::{Error, WebSocket};
+//! use wscore_blocking::WebSocket;
 //! use wscore::connection::{Event, Message};
 //!
 //! let listener = TcpListener::bind("127.0.0.1:9001")?;
 //! let (stream, _) = listener.accept()?;
 //! let mut ws = WebSocket::accept(stream)?;
 //! loop {
-//!     match ws.read() {
-//!         Ok(Event::Text(text)) => ws.send(Message::Text(text))?,
-//!         Ok(Event::Binary(data)) => ws.send(Message::Binary(data))?,
-//!         Ok(_) => {}
-//!         Err(Error::Closed(_)) => break,
-//!         Err(error) => return Err(error.into()),
+//!     match ws.read()? {
+//!         Event::Text(text) => ws.send(Message::Text(text))?,
+//!         Event::Binary(data) => ws.send(Message::Binary(data))?,
+//!         Event::Closed(closed) => {
+//!             println!("{closed}");
+//!             break;
+//!         }
+//!         _ => {}
 //!     }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Timers (keepalive, idle and close timeouts) run when a read returns: set a
-//! read timeout on the socket to wake up for them. A read that times out
-//! runs the timers and returns the timeout error; call `read` again to keep
-//! waiting.
+//! The last event is [`Event::Closed`], with how the connection ended (a
+//! close handshake, a protocol error with its close code, end of file, a
+//! timeout). Before `read` returns it, everything queued (the close frame
+//! above all) is written and the transport is closed gracefully (see
+//! [`Transport`]). Reading after it returns [`Error::Closed`].
+//!
+//! Timers (keepalive, idle and close timeouts, the handshake deadline) run
+//! when a read returns: set a read timeout on the socket to wake up for
+//! them. A read that times out runs the timers and returns the timeout
+//! error; call `read` again to keep waiting.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use wscore::close::CloseCode;
-use wscore::connection::{Config, Connection, Event, Message};
+use wscore::connection::{Closed, Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::server::ServerHandshake;
-pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
-use wscore::handshake::{Limits, Status};
-use wscore::random::OsRng;
+pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
+pub use wscore::handshake::Limits;
 pub use wscore_adapter::Error;
+use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
+
+/// What a graceful close needs from a transport beyond `Read + Write`.
+///
+/// After the last frame, the adapter shuts the write side (TCP sends FIN
+/// behind the close frame) and reads until the peer's end of file, for at
+/// most [`LINGER`](wscore_adapter::LINGER), so that the peer reads the
+/// close frame instead of a reset. A transport that cannot do this keeps
+/// the default, and is simply dropped after the last write.
+pub trait Transport: Read + Write {
+    /// Shuts the write side and bounds each later read by `timeout`.
+    /// Returns whether it did: only then is input drained.
+    fn shutdown_write(&mut self, timeout: Duration) -> io::Result<bool> {
+        let _ = timeout;
+        Ok(false)
+    }
+}
+
+impl Transport for TcpStream {
+    fn shutdown_write(&mut self, timeout: Duration) -> io::Result<bool> {
+        self.shutdown(Shutdown::Write)?;
+        self.set_read_timeout(Some(timeout))?;
+        Ok(true)
+    }
+}
+
+#[cfg(unix)]
+impl Transport for std::os::unix::net::UnixStream {
+    fn shutdown_write(&mut self, timeout: Duration) -> io::Result<bool> {
+        self.shutdown(Shutdown::Write)?;
+        self.set_read_timeout(Some(timeout))?;
+        Ok(true)
+    }
+}
 
 /// How much to read at a time: small enough that idle connections stay cheap.
 const READ_SIZE: usize = 4096;
@@ -49,85 +89,92 @@ pub struct WebSocket<S> {
     conn: Connection,
     buf: BytesMut,
     start: Instant,
+    /// How it ended, once [`Event::Closed`] was handed out.
+    ended: Option<Closed>,
 }
 
-impl<S: Read + Write> WebSocket<S> {
-    /// Accepts any valid WebSocket upgrade on `stream`.
+impl<S: Transport> WebSocket<S> {
+    /// Accepts any valid WebSocket upgrade on `stream` from pages of this
+    /// host (or non-browser clients).
     pub fn accept(stream: S) -> Result<Self, Error> {
-        Self::accept_with(stream, Config::new(), |_| Decision::Accept(Accept::new()))
+        let accept = |_: &Request<'_>| Decision::Accept(Accept::new());
+        Self::accept_with(stream, Config::new(), Limits::default(), accept)
     }
 
-    /// Reads the request, lets `decide` look at it, and upgrades or answers.
-    /// An invalid upgrade is answered with the reason and ends in
-    /// [`Error::Handshake`].
+    /// Reads the request within `limits`, lets `decide` look at it, and
+    /// upgrades or answers. An invalid upgrade is answered with the reason
+    /// and ends in [`Error::Handshake`]; one whose upgrade headers a proxy
+    /// stripped gets `426` before `decide` is asked.
+    ///
+    /// The deadline ([`Limits::timeout`]) is checked after every read: give
+    /// the socket a read timeout so that a silent client is noticed.
     pub fn accept_with(
         mut stream: S,
         config: Config,
+        limits: Limits,
         decide: impl for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
     ) -> Result<Self, Error> {
         let start = Instant::now();
-        let mut handshake = ServerHandshake::new(Limits::default());
-        let mut received = Vec::with_capacity(1024);
-        loop {
-            read_more(&mut stream, &mut received)?;
-            let parsed = match handshake.receive(&received) {
-                Ok(Status::Partial) => continue,
-                Ok(Status::Complete(request)) => Ok(request),
-                Err(error) => Err(error),
+        let mut handshake = Accepting::new(config, limits, decide, Duration::ZERO);
+        let mut chunk = [0; HANDSHAKE_READ];
+        let answer = loop {
+            let answer = match read_chunk(&mut stream, &mut chunk)? {
+                Some(0) => return Err(handshake.eof()),
+                Some(n) => handshake.received(&chunk[..n], start.elapsed()),
+                None => handshake.check_deadline(start.elapsed()),
             };
-            let answer = wscore_adapter::answer(parsed, &received, decide, config, start.elapsed());
-            stream.write_all(&answer.response)?;
-            let (conn, buf) = answer.result?;
-            return Ok(Self {
-                stream,
-                conn,
-                buf,
-                start,
-            });
-        }
+            if let Some(answer) = answer {
+                break answer;
+            }
+        };
+        stream.write_all(&answer.response)?;
+        let (conn, buf) = answer.result?;
+        Ok(Self::new(stream, conn, buf, start))
     }
 
-    /// Runs the client handshake for `request` over `stream`.
+    /// Runs the client handshake for `request` over `stream`. The deadline
+    /// ([`Limits::timeout`] of the request) is checked after every read.
     pub fn connect_with(
         mut stream: S,
         request: &ClientRequest<'_>,
         config: Config,
     ) -> Result<Self, Error> {
         let start = Instant::now();
-        let (bytes, mut handshake) = request
-            .build(&mut OsRng)
-            .map_err(|e| Error::Handshake(e.to_string()))?;
+        let (bytes, mut handshake) = Connecting::new(request, config, Duration::ZERO)?;
         stream.write_all(&bytes)?;
-        let mut received = Vec::with_capacity(1024);
+        let mut chunk = [0; HANDSHAKE_READ];
         loop {
-            read_more(&mut stream, &mut received)?;
-            let status = handshake.receive(&received);
-            if let Some((conn, buf)) =
-                wscore_adapter::open_client(status, &received, config, start.elapsed())?
-            {
-                return Ok(Self {
-                    stream,
-                    conn,
-                    buf,
-                    start,
-                });
+            let opened = match read_chunk(&mut stream, &mut chunk)? {
+                Some(0) => return Err(handshake.eof()),
+                Some(n) => handshake.received(&chunk[..n], start.elapsed())?,
+                None => handshake.check_deadline(start.elapsed()).map(|()| None)?,
+            };
+            if let Some((conn, buf)) = opened {
+                return Ok(Self::new(stream, conn, buf, start));
             }
         }
     }
 
-    /// The next event. After the close handshake completes (or the
-    /// connection fails), returns [`Error::Closed`] with how it ended.
+    fn new(stream: S, conn: Connection, buf: BytesMut, start: Instant) -> Self {
+        Self {
+            stream,
+            conn,
+            buf,
+            start,
+            ended: None,
+        }
+    }
+
+    /// The next event. The last is [`Event::Closed`], returned once
+    /// everything queued is written and the transport closed; after it,
+    /// [`Error::Closed`].
     pub fn read(&mut self) -> Result<Event, Error> {
+        if let Some(closed) = &self.ended {
+            return Err(Error::Closed(closed.clone()));
+        }
         loop {
-            if let Some(event) = self.conn.poll_event() {
-                self.flush()?;
+            if let Some(event) = self.next_event()? {
                 return Ok(event);
-            }
-            self.flush()?;
-            if self.conn.is_finished() {
-                return Err(
-                    wscore_adapter::end(&self.conn).map_or_else(|error| error, Error::Closed)
-                );
             }
             if self.buf.capacity() == self.buf.len() {
                 self.buf
@@ -140,14 +187,16 @@ impl<S: Read + Write> WebSocket<S> {
                 Ok(n) => {
                     self.buf.extend_from_slice(&chunk[..n]);
                     let now = self.now();
-                    // A violation is reported once the close frame is out.
-                    let _ = self.conn.receive(now, &mut self.buf);
+                    self.conn.receive(now, &mut self.buf);
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) => {}
+                Err(e) if is_timeout(&e) => {
+                    let now = self.now();
+                    self.conn.handle_timeout(now);
+                    return match self.next_event()? {
+                        Some(event) => Ok(event),
+                        None => Err(Error::Io(e)),
+                    };
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.conn.receive_eof();
@@ -156,6 +205,44 @@ impl<S: Read + Write> WebSocket<S> {
             }
             let now = self.now();
             self.conn.handle_timeout(now);
+        }
+    }
+
+    /// The next event, with what it calls for written out; `None` once
+    /// everything queued is written and no event waits.
+    fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        let Some(event) = self.conn.poll_event() else {
+            self.flush()?;
+            return Ok(None);
+        };
+        match &event {
+            Event::Closed(closed) => {
+                self.close_transport();
+                self.ended = Some(closed.clone());
+            }
+            _ => self.flush()?,
+        }
+        Ok(Some(event))
+    }
+
+    /// The connection is over: write what is queued (the close frame), shut
+    /// the write side, and drain input until the peer's end of file, for
+    /// at most [`LINGER`] and [`LINGER_BYTES`]. Failures only cut it short.
+    fn close_transport(&mut self) {
+        self.buf = BytesMut::new();
+        if self.flush().is_err() || !self.stream.shutdown_write(LINGER).unwrap_or(false) {
+            return;
+        }
+        let until = Instant::now() + LINGER;
+        let mut drained = 0;
+        let mut scratch = [0; READ_SIZE];
+        while drained < LINGER_BYTES && Instant::now() < until {
+            match self.stream.read(&mut scratch) {
+                Ok(0) => return,
+                Ok(n) => drained += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
         }
     }
 
@@ -175,7 +262,7 @@ impl<S: Read + Write> WebSocket<S> {
     }
 
     /// Starts the close handshake; keep calling [`read`](Self::read) until
-    /// it returns [`Error::Closed`].
+    /// it returns [`Event::Closed`].
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         let now = self.now();
         self.conn.close(now, code, reason)?;
@@ -212,8 +299,8 @@ impl<S: Read + Write> WebSocket<S> {
 }
 
 impl WebSocket<TcpStream> {
-    /// Connects to a `ws://` URL. `timeout` bounds the TCP connect and the
-    /// handshake.
+    /// Connects to a `ws://` URL. `timeout` bounds the TCP connect and each
+    /// read of the handshake.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, Error> {
         let request = ClientRequest::from_url(url)?;
         Self::connect_request(&request, timeout)
@@ -222,7 +309,8 @@ impl WebSocket<TcpStream> {
     /// Connects to the host and port of `request` (from
     /// [`ClientRequest::from_url`], with the subprotocols, extensions and
     /// headers to offer) and runs its handshake. `timeout` bounds the TCP
-    /// connect and the handshake.
+    /// connect and each read of the handshake; the request's
+    /// [`Limits::timeout`] bounds the whole handshake.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -264,13 +352,22 @@ impl WebSocket<TcpStream> {
     }
 }
 
-/// Reads at least one more byte into `received`, for the handshake.
-fn read_more(stream: &mut impl Read, received: &mut Vec<u8>) -> Result<(), Error> {
-    let mut chunk = [0; 1024];
-    let n = stream.read(&mut chunk)?;
-    if n == 0 {
-        return Err(wscore_adapter::eof_during_handshake());
+/// One read for a handshake: the bytes (empty at end of file), or `None`
+/// when the read timed out and the deadline should be checked.
+fn read_chunk(stream: &mut impl Read, chunk: &mut [u8]) -> Result<Option<usize>, Error> {
+    loop {
+        match stream.read(chunk) {
+            Ok(n) => return Ok(Some(n)),
+            Err(e) if is_timeout(&e) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
     }
-    received.extend_from_slice(&chunk[..n]);
-    Ok(())
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }

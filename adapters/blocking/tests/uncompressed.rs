@@ -8,7 +8,7 @@ use std::thread;
 use wscore::connection::{Config, Event, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_blocking::{Accept, Decision, Error, Request, WebSocket};
+use wscore_blocking::{Accept, Decision, Error, Limits, Request, Transport, WebSocket};
 
 /// A stream that counts the bytes written through it.
 struct Counted {
@@ -19,6 +19,12 @@ struct Counted {
 impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.stream.read(buf)
+    }
+}
+
+impl Transport for Counted {
+    fn shutdown_write(&mut self, timeout: std::time::Duration) -> io::Result<bool> {
+        self.stream.shutdown_write(timeout)
     }
 }
 
@@ -37,13 +43,13 @@ impl Write for Counted {
 fn deflate_echo(listener: TcpListener) {
     let (stream, _) = listener.accept().unwrap();
     let accept = |_: &Request<'_>| Decision::Accept(Accept::new().deflate(DeflateConfig::new()));
-    let mut ws = WebSocket::accept_with(stream, Config::new(), accept).unwrap();
+    let mut ws = WebSocket::accept_with(stream, Config::new(), Limits::default(), accept).unwrap();
     assert!(ws.connection().deflate().is_some());
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)).unwrap(),
+            Ok(Event::Closed(closed)) => return assert!(closed.clean, "{closed}"),
             Ok(_) => {}
-            Err(Error::Closed(_)) => return,
             Err(error) => panic!("echo server: {error}"),
         }
     }
@@ -88,15 +94,13 @@ fn send_uncompressed_leaves_compression_out() {
     );
     assert!(sizes[1] > text.len(), "{sizes:?}");
     ws.close(wscore::close::CloseCode::NORMAL, "").unwrap();
-    let ended = loop {
-        if let Err(error) = ws.read() {
-            break error;
+    let closed = loop {
+        if let Event::Closed(closed) = ws.read().unwrap() {
+            break closed;
         }
     };
-    assert!(
-        matches!(&ended, Error::Closed(closed) if closed.clean),
-        "{ended:?}"
-    );
+    assert!(closed.clean, "{closed}");
+    assert!(matches!(ws.read(), Err(Error::Closed(_))), "reported once");
     server.join().unwrap();
 }
 

@@ -1,20 +1,42 @@
-//! What the wscore adapters share, whatever their IO: the handshake steps
-//! that turn received bytes into a response and an open [`Connection`], and
-//! the error type they report.
+//! What the wscore adapters share, whatever their IO: the handshake drivers
+//! that turn bytes read into a response and an open [`Connection`], how
+//! long and how much a closing connection drains, and the error type they
+//! report.
 //!
-//! An adapter reads until a handshake step completes, writes the response
-//! it is given, and from then on drives the connection.
+//! An adapter feeds a driver each read until it completes, arming a timer
+//! for its deadline; writes the response it is given; and from then on
+//! drives the connection (see the `connection` module's docs for the
+//! order).
 
 use std::fmt;
 use std::io;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use wscore::connection::{Closed, Config, Connection, ProtocolError, SendError, State};
-use wscore::handshake::client::{Response, ResponseError, UrlError};
-use wscore::handshake::server::{Decision, Request};
-use wscore::handshake::{HttpError, Status};
-use wscore::random::ThreadRng;
+use wscore::connection::{Closed, Config, Connection, ProtocolError, SendError};
+use wscore::handshake::client::{ClientHandshake, ClientRequest, ResponseError, UrlError};
+use wscore::handshake::server::{Decision, RequestKind, ServerHandshake};
+use wscore::handshake::{HttpError, Limits, Status};
+use wscore::random::{OsRng, ThreadRng};
+
+pub use wscore::handshake::server::Request;
+
+/// How much a handshake reads at a time.
+pub const HANDSHAKE_READ: usize = 1024;
+
+/// After a connection's last frame is written and its write side shut, how
+/// long the adapter keeps reading (and discarding) before it drops the
+/// socket. A socket closed with unread input answers with a reset, and a
+/// peer's stack may then discard the close frame it has not read yet (RFC
+/// 9112 §9.6): draining until the peer's end of file lets it read the
+/// close frame and its reason. A well-behaved peer closes within a round
+/// trip; a hostile one is cut off here.
+pub const LINGER: Duration = Duration::from_secs(2);
+
+/// The most bytes drained after the close, for the same reason as
+/// [`LINGER`]: a peer that keeps sending gets this much time and room to
+/// read the close frame, then the socket is dropped.
+pub const LINGER_BYTES: usize = 4 << 20;
 
 /// What a server does with a complete (or malformed) request.
 #[derive(Debug)]
@@ -26,91 +48,190 @@ pub struct Answer {
     pub result: Result<(Connection, BytesMut), Error>,
 }
 
-/// Answers a request read from `received`: lets `decide` look at it, then
-/// upgrades or refuses. A malformed request gets its `400`/`431`.
-///
-/// Frames that arrived behind the request are already handed to the
-/// connection: the peer may send nothing more until they are answered.
-pub fn answer<F>(
-    parsed: Result<Request<'_>, HttpError>,
-    received: &[u8],
-    decide: F,
+/// The server side of the opening handshake, without IO: give it each read
+/// until it answers.
+pub struct Accepting<F> {
+    handshake: ServerHandshake,
+    received: Vec<u8>,
+    decide: Option<F>,
     config: Config,
-    now: Duration,
-) -> Answer
+}
+
+impl<F> Accepting<F>
 where
     F: for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
 {
-    let refuse = |response: Vec<u8>, error: Error| Answer {
+    /// A handshake for a connection accepted at `now`; `decide` looks at
+    /// the request and upgrades or answers it.
+    pub fn new(config: Config, limits: Limits, decide: F, now: Duration) -> Self {
+        Self {
+            handshake: ServerHandshake::new(limits, now),
+            received: Vec::with_capacity(HANDSHAKE_READ),
+            decide: Some(decide),
+            config,
+        }
+    }
+
+    /// When the request must be complete.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.handshake.poll_timeout()
+    }
+
+    /// Takes bytes read at `now`; `Some` once the request is answered.
+    ///
+    /// A malformed request gets its `400`/`431`; one whose upgrade headers
+    /// were stripped on the way gets `426` naming them, whatever `decide`
+    /// would have said, so that a page is never served in place of a
+    /// WebSocket. Frames that arrived behind the request are already
+    /// handed to the connection: the peer may send nothing more until they
+    /// are answered.
+    pub fn received(&mut self, bytes: &[u8], now: Duration) -> Option<Answer> {
+        self.received.extend_from_slice(bytes);
+        let received = &self.received;
+        let request = match self.handshake.receive(received) {
+            Ok(Status::Partial) => return self.check_deadline(now),
+            Ok(Status::Complete(request)) => request,
+            Err(error) => return Some(refuse(error.response(), http_error(error))),
+        };
+        if let RequestKind::StrippedUpgrade(error) = request.kind() {
+            return Some(refuse(
+                error.response(),
+                Error::Handshake(error.to_string()),
+            ));
+        }
+        let decide = self.decide.take()?;
+        let accept = match decide(&request) {
+            Decision::Respond(response) => {
+                return Some(refuse(
+                    response.to_bytes(),
+                    Error::Responded(response.status()),
+                ))
+            }
+            Decision::Accept(accept) => accept,
+        };
+        Some(match request.accept(&accept) {
+            Err(error) => refuse(error.response(), Error::Handshake(error.to_string())),
+            Ok(accepted) => {
+                let mut leftover = BytesMut::from(&received[accepted.header_len()..]);
+                let (response, mut connection) = accepted.into_connection(self.config, now);
+                connection.receive(now, &mut leftover);
+                Answer {
+                    response,
+                    result: Ok((connection, leftover)),
+                }
+            }
+        })
+    }
+
+    /// Checks the deadline at `now`: once it has passed, the `408` to send
+    /// (or not: the socket may simply be dropped) and the error to report.
+    pub fn check_deadline(&self, now: Duration) -> Option<Answer> {
+        let error = self.handshake.handle_timeout(now).err()?;
+        Some(refuse(error.response(), http_error(error)))
+    }
+
+    /// The client hung up before its request was complete.
+    pub fn eof(&self) -> Error {
+        eof_during_handshake(&self.received)
+    }
+}
+
+fn refuse(response: Vec<u8>, error: Error) -> Answer {
+    Answer {
         response,
         result: Err(error),
-    };
-    let request = match parsed {
-        Ok(request) => request,
-        Err(error) => return refuse(error.response(), Error::Handshake(error.to_string())),
-    };
-    let accept = match decide(&request) {
-        Decision::Respond(response) => {
-            return refuse(response.to_bytes(), Error::Responded(response.status()))
-        }
-        Decision::Accept(accept) => accept,
-    };
-    match request.accept(&accept) {
-        Err(error) => refuse(error.response(), Error::Handshake(error.to_string())),
-        Ok(accepted) => {
-            let mut leftover = BytesMut::from(&received[accepted.header_len()..]);
-            let (response, mut connection) = accepted.into_connection(config, now);
-            // A violation is reported by the adapter once its close frame is out.
-            let _ = connection.receive(now, &mut leftover);
-            Answer {
-                response,
-                result: Ok((connection, leftover)),
+    }
+}
+
+fn http_error(error: HttpError) -> Error {
+    Error::Handshake(error.to_string())
+}
+
+/// The client side of the opening handshake, without IO: write its request,
+/// then give it each read until it opens.
+pub struct Connecting {
+    handshake: ClientHandshake,
+    received: Vec<u8>,
+    config: Config,
+}
+
+impl Connecting {
+    /// The request bytes to write, and the driver that checks the answer;
+    /// the deadline ([`Limits::timeout`] of the request) runs from `now`.
+    pub fn new(
+        request: &ClientRequest<'_>,
+        config: Config,
+        now: Duration,
+    ) -> Result<(Vec<u8>, Self), Error> {
+        let (bytes, handshake) = request
+            .build(&mut OsRng, now)
+            .map_err(|e| Error::Handshake(e.to_string()))?;
+        let connecting = Self {
+            handshake,
+            received: Vec::with_capacity(HANDSHAKE_READ),
+            config,
+        };
+        Ok((bytes, connecting))
+    }
+
+    /// When the response must be complete.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.handshake.poll_timeout()
+    }
+
+    /// Takes bytes read at `now`; the connection once the response is
+    /// complete, `None` while it is not. As with [`Accepting`], frames that
+    /// came with the response are already handed to the connection.
+    pub fn received(
+        &mut self,
+        bytes: &[u8],
+        now: Duration,
+    ) -> Result<Option<(Connection, BytesMut)>, Error> {
+        self.received.extend_from_slice(bytes);
+        match self.handshake.receive(&self.received) {
+            Err(error) => Err(Error::Refused(error)),
+            Ok(Status::Partial) => self.check_deadline(now).map(|()| None),
+            Ok(Status::Complete(response)) => {
+                let mut leftover = BytesMut::from(&self.received[response.header_len()..]);
+                let mut connection =
+                    response.into_connection(self.config, now, Box::new(ThreadRng));
+                connection.receive(now, &mut leftover);
+                Ok(Some((connection, leftover)))
             }
         }
     }
-}
 
-/// Opens the client side once the server's response is complete: `None`
-/// while it is not. As with [`answer`], frames that came with the response
-/// are already handed to the connection.
-pub fn open_client(
-    status: Result<Status<Response<'_>>, ResponseError>,
-    received: &[u8],
-    config: Config,
-    now: Duration,
-) -> Result<Option<(Connection, BytesMut)>, Error> {
-    match status.map_err(Error::Refused)? {
-        Status::Partial => Ok(None),
-        Status::Complete(response) => {
-            let mut leftover = BytesMut::from(&received[response.header_len()..]);
-            let mut connection = response.into_connection(config, now, Box::new(ThreadRng));
-            let _ = connection.receive(now, &mut leftover);
-            Ok(Some((connection, leftover)))
-        }
+    /// An error once the deadline has passed at `now`.
+    pub fn check_deadline(&self, now: Duration) -> Result<(), Error> {
+        self.handshake.handle_timeout(now).map_err(Error::Refused)
+    }
+
+    /// The server hung up before its response was complete.
+    pub fn eof(&self) -> Error {
+        eof_during_handshake(&self.received)
     }
 }
 
-/// How a finished connection ended: how it closed, if cleanly, or the
-/// error to report.
-pub fn end(connection: &Connection) -> Result<Closed, Error> {
-    match connection.state() {
-        State::Closed(Closed {
+/// The peer hung up during the handshake; what it sent says more.
+fn eof_during_handshake(received: &[u8]) -> Error {
+    let message = if received.is_empty() {
+        "the peer closed the connection before sending anything"
+    } else {
+        "the peer closed the connection in the middle of the handshake"
+    };
+    Error::Io(io::Error::new(io::ErrorKind::UnexpectedEof, message))
+}
+
+/// How an adapter reports a connection's end: `None` for a clean close
+/// handshake, otherwise the error.
+pub fn end(closed: &Closed) -> Option<Error> {
+    match closed {
+        Closed {
             error: Some(error), ..
-        }) => Err(Error::Protocol(*error)),
-        State::Closed(closed) if closed.clean => Ok(closed.clone()),
-        State::Closed(closed) => Err(Error::Closed(closed.clone())),
-        other => Err(Error::Handshake(format!(
-            "the connection is not finished: {other:?}"
-        ))),
+        } => Some(Error::Protocol(*error)),
+        closed if closed.clean => None,
+        closed => Some(Error::Closed(closed.clone())),
     }
-}
-
-/// The peer hung up before the handshake completed.
-pub fn eof_during_handshake() -> Error {
-    Error::Io(io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        "the peer closed the connection during the handshake",
-    ))
 }
 
 /// Why a WebSocket could not be opened or used.
@@ -118,9 +239,10 @@ pub fn eof_during_handshake() -> Error {
 pub enum Error {
     /// The transport failed.
     Io(io::Error),
-    /// The handshake was invalid; the peer got a response saying why.
+    /// The handshake was invalid or did not complete in time; the peer got
+    /// a response saying why.
     Handshake(String),
-    /// The server did not accept the upgrade.
+    /// The server did not accept the upgrade (or did not answer in time).
     Refused(ResponseError),
     /// The application answered the request with a response of its own.
     Responded(u16),
@@ -145,10 +267,7 @@ impl fmt::Display for Error {
                 error.close_code()
             ),
             Self::Send(error) => error.fmt(f),
-            Self::Closed(closed) if closed.reason.is_empty() => {
-                write!(f, "closed with {}", closed.code)
-            }
-            Self::Closed(closed) => write!(f, "closed with {}: {}", closed.code, closed.reason),
+            Self::Closed(closed) => closed.fmt(f),
         }
     }
 }

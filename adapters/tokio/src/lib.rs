@@ -23,8 +23,19 @@
 //!
 //! - Receiving: text, binary, ping and pong messages; pongs and the reply to
 //!   the peer's close are written while reading. The stream ends (`None`)
-//!   after a clean close handshake; it yields an error for a protocol
-//!   violation (after sending the close frame) or a transport failure.
+//!   after a clean close handshake; it yields one error for any other end
+//!   (a protocol violation, after sending the close frame; end of file
+//!   without a close; a timeout; a transport failure), then ends.
+//! - Closing: before the stream reports the end, everything queued (the
+//!   close frame above all) is written, the write side is shut, and input
+//!   is drained for up to [`LINGER`](wscore_adapter::LINGER), so that the
+//!   peer reads the close frame and its reason instead of a reset.
+//!   [`WebSocketStream::connection`] then says how it ended.
+//! - Handshakes have a deadline ([`Limits::timeout`], 10 s by default): a
+//!   client that sends nothing or trickles its request gets `408` and is
+//!   dropped; a server that never answers fails `connect` with an error
+//!   that says so. Input that can never be HTTP (a TLS handshake, the
+//!   HTTP/2 preface) is answered `400` naming it at once.
 //! - Cancel safety: `next()` is cancel-safe (in `select!` too). Everything
 //!   read is kept in the stream between polls, so a dropped `next()` loses
 //!   nothing.
@@ -45,17 +56,16 @@ use std::time::Duration;
 use bytes::BytesMut;
 use futures_core::Stream;
 use futures_sink::Sink;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::server::ServerHandshake;
-pub use wscore::handshake::server::{Accept, Decision, Reject, Request};
-use wscore::handshake::{Limits, Status};
-use wscore::random::OsRng;
+pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
+pub use wscore::handshake::Limits;
 pub use wscore_adapter::Error;
+use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
 
 /// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
@@ -70,19 +80,50 @@ pub struct WebSocketStream<S> {
     read_buf: BytesMut,
     start: Instant,
     timer: Option<Pin<Box<Sleep>>>,
+    /// Once the connection has ended: the closing steps, and the error to
+    /// report after them.
+    ending: Option<Ending>,
 }
 
-/// Accepts any valid WebSocket upgrade on `stream`.
+/// The steps after a connection's end, so that the peer receives the close
+/// frame and its reason rather than a reset.
+struct Ending {
+    step: Step,
+    /// Reported once every step is done; `None` after a clean close.
+    report: Option<Error>,
+    /// Bounds each waiting step.
+    linger: Pin<Box<Sleep>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Writing what is queued: the close frame, a last pong.
+    Flush,
+    /// Shutting the write side (TCP: FIN after the close frame).
+    Shutdown,
+    /// Reading and discarding until the peer's end of file.
+    Drain { drained: usize },
+    /// Done; the report is handed out.
+    Done,
+}
+
+/// Accepts any valid WebSocket upgrade on `stream` from pages of this
+/// host (or non-browser clients).
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
 ) -> Result<WebSocketStream<S>, Error> {
-    accept_with(stream, Config::new(), |_| Decision::Accept(Accept::new())).await
+    let accept = |_: &Request<'_>| Decision::Accept(Accept::new());
+    accept_with(stream, Config::new(), Limits::default(), accept).await
 }
 
-/// Reads the request, lets `decide` look at it, and upgrades or answers.
+/// Reads the request within `limits` (size, deadline), lets `decide` look
+/// at it, and upgrades or answers. A request that is not HTTP, too large
+/// or too slow gets its `400`/`431`/`408`; one whose upgrade was stripped
+/// by a proxy gets `426` before `decide` is asked.
 pub async fn accept_with<S, F>(
     mut stream: S,
     config: Config,
+    limits: Limits,
     decide: F,
 ) -> Result<WebSocketStream<S>, Error>
 where
@@ -90,20 +131,43 @@ where
     F: for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
 {
     let start = Instant::now();
-    let mut handshake = ServerHandshake::new(Limits::default());
-    let mut received = Vec::with_capacity(1024);
-    loop {
-        read_more(&mut stream, &mut received).await?;
-        let parsed = match handshake.receive(&received) {
-            Ok(Status::Partial) => continue,
-            Ok(Status::Complete(request)) => Ok(request),
-            Err(error) => Err(error),
+    let mut handshake = Accepting::new(config, limits, decide, Duration::ZERO);
+    let mut chunk = [0; HANDSHAKE_READ];
+    let answer = loop {
+        let now = start.elapsed();
+        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline());
+        let answer = match read.await {
+            None => handshake.check_deadline(start.elapsed()),
+            Some(0) => return Err(handshake.eof()),
+            Some(n) => handshake.received(&chunk[..n], now),
         };
-        let answer = wscore_adapter::answer(parsed, &received, decide, config, start.elapsed());
-        stream.write_all(&answer.response).await?;
-        let (conn, read_buf) = answer.result?;
-        return Ok(WebSocketStream::new(stream, conn, read_buf, start));
-    }
+        if let Some(answer) = answer {
+            break answer;
+        }
+    };
+    // A refused client may not read its answer: bound the write too.
+    let write = stream.write_all(&answer.response);
+    tokio::time::timeout(LINGER, write)
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    let (conn, read_buf) = answer.result?;
+    Ok(WebSocketStream::new(stream, conn, read_buf, start))
+}
+
+/// One read, or `None` once the deadline (after `start`) has passed. A
+/// read error counts as end of file: the handshake cannot go on.
+async fn read_until<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    chunk: &mut [u8],
+    start: Instant,
+    deadline: Option<Duration>,
+) -> Option<usize> {
+    let read = stream.read(chunk);
+    let read = match deadline {
+        Some(deadline) => tokio::time::timeout_at(start + deadline, read).await.ok()?,
+        None => read.await,
+    };
+    Some(read.unwrap_or(0))
 }
 
 /// Connects to a `ws://` URL over TCP.
@@ -121,7 +185,8 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
 }
 
 /// Runs the client handshake for `request` over a stream you connected
-/// (TLS, a proxy tunnel, a Unix socket...).
+/// (TLS, a proxy tunnel, a Unix socket...). The server must answer within
+/// the request's [`Limits::timeout`].
 pub async fn connect_with<S>(
     mut stream: S,
     request: &ClientRequest<'_>,
@@ -131,33 +196,21 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let start = Instant::now();
-    let (bytes, mut handshake) = request
-        .build(&mut OsRng)
-        .map_err(|e| Error::Handshake(e.to_string()))?;
+    let (bytes, mut handshake) = Connecting::new(request, config, Duration::ZERO)?;
     stream.write_all(&bytes).await?;
-    let mut received = Vec::with_capacity(1024);
+    let mut chunk = [0; HANDSHAKE_READ];
     loop {
-        read_more(&mut stream, &mut received).await?;
-        let status = handshake.receive(&received);
-        if let Some((conn, read_buf)) =
-            wscore_adapter::open_client(status, &received, config, start.elapsed())?
-        {
+        let now = start.elapsed();
+        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline());
+        let opened = match read.await {
+            None => handshake.check_deadline(start.elapsed()).map(|()| None),
+            Some(0) => return Err(handshake.eof()),
+            Some(n) => handshake.received(&chunk[..n], now),
+        };
+        if let Some((conn, read_buf)) = opened? {
             return Ok(WebSocketStream::new(stream, conn, read_buf, start));
         }
     }
-}
-
-async fn read_more<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    received: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let mut chunk = [0; 1024];
-    let n = stream.read(&mut chunk).await?;
-    if n == 0 {
-        return Err(wscore_adapter::eof_during_handshake());
-    }
-    received.extend_from_slice(&chunk[..n]);
-    Ok(())
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
@@ -168,6 +221,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             read_buf,
             start,
             timer: None,
+            ending: None,
         }
     }
 
@@ -190,7 +244,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.poll_write_pending(cx)).await
     }
 
-    /// The protocol state machine underneath.
+    /// The protocol state machine underneath; once the stream has ended,
+    /// its state says how (`State::Closed`).
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -204,37 +259,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         self.start.elapsed()
     }
 
-    /// Writes what the connection has queued, gathering chunks into
-    /// vectored writes.
+    /// Writes what the connection has queued.
     fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        loop {
-            let written = {
-                let mut chunks = self.conn.transmit_chunks();
-                let Some(first) = chunks.next() else {
-                    return Pin::new(&mut self.stream).poll_flush(cx).map_err(Error::Io);
-                };
-                let stream = Pin::new(&mut self.stream);
-                match chunks.next() {
-                    // One chunk, the common case (small messages gather in
-                    // one): a plain write, without building an iovec array.
-                    None => ready!(stream.poll_write(cx, first))?,
-                    Some(second) => {
-                        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                        let mut count = 0;
-                        let all = [first, second].into_iter().chain(chunks);
-                        for (slot, chunk) in slices.iter_mut().zip(all) {
-                            *slot = IoSlice::new(chunk);
-                            count += 1;
-                        }
-                        ready!(stream.poll_write_vectored(cx, &slices[..count]))?
-                    }
-                }
-            };
-            if written == 0 {
-                return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
-            }
-            self.conn.advance_transmit(written);
-        }
+        write_pending(&mut self.stream, &mut self.conn, cx)
     }
 
     /// Arms the timer for the connection's next deadline and runs the
@@ -275,8 +302,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             self.conn.receive_eof();
         } else {
             let now = self.now();
-            // A violation is reported once its close frame is written.
-            let _ = self.conn.receive(now, &mut self.read_buf);
+            self.conn.receive(now, &mut self.read_buf);
         }
         if self.read_buf.is_empty() && self.read_buf.capacity() > READ_SIZE {
             // A buffer grown for a large frame is not kept; a small one is
@@ -287,12 +313,105 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     }
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
+    /// The connection is over: start the closing steps, then report.
+    fn end(&mut self, report: Option<Error>) {
+        if self.ending.is_none() {
+            self.read_buf = BytesMut::new();
+            self.timer = None;
+            self.ending = Some(Ending {
+                step: Step::Flush,
+                report,
+                linger: Box::pin(tokio::time::sleep(LINGER)),
+            });
+        }
+    }
+}
+
+/// Runs the closing steps, each bounded by [`LINGER`]; errors end them
+/// early, since the connection is over either way.
+fn poll_ending<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    conn: &mut Connection,
+    ending: &mut Ending,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    loop {
+        let expired = ending.linger.as_mut().poll(cx).is_ready();
+        ending.step = match ending.step {
+            Step::Done => return Poll::Ready(()),
+            _ if expired => Step::Done,
+            Step::Flush => match write_pending(stream, conn, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => Step::Shutdown,
+                Poll::Ready(Err(_)) => Step::Done,
+            },
+            Step::Shutdown => {
+                let _ = ready!(Pin::new(&mut *stream).poll_shutdown(cx));
+                ending.linger.as_mut().reset(Instant::now() + LINGER);
+                Step::Drain { drained: 0 }
+            }
+            Step::Drain { drained } => {
+                let mut scratch = [0; 4096];
+                let mut buf = ReadBuf::new(&mut scratch);
+                match ready!(Pin::new(&mut *stream).poll_read(cx, &mut buf)) {
+                    Ok(()) if !buf.filled().is_empty() && drained < LINGER_BYTES => Step::Drain {
+                        drained: drained + buf.filled().len(),
+                    },
+                    _ => Step::Done,
+                }
+            }
+        };
+    }
+}
+
+/// Writes what `conn` has queued to `stream`, gathering chunks into
+/// vectored writes.
+fn write_pending<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    conn: &mut Connection,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    loop {
+        let written = {
+            let mut chunks = conn.transmit_chunks();
+            let Some(first) = chunks.next() else {
+                return Pin::new(&mut *stream).poll_flush(cx).map_err(Error::Io);
+            };
+            let stream = Pin::new(&mut *stream);
+            match chunks.next() {
+                // One chunk, the common case (small messages gather in
+                // one): a plain write, without building an iovec array.
+                None => ready!(stream.poll_write(cx, first))?,
+                Some(second) => {
+                    let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                    let mut count = 0;
+                    let all = [first, second].into_iter().chain(chunks);
+                    for (slot, chunk) in slices.iter_mut().zip(all) {
+                        *slot = IoSlice::new(chunk);
+                        count += 1;
+                    }
+                    ready!(stream.poll_write_vectored(cx, &slices[..count]))?
+                }
+            }
+        };
+        if written == 0 {
+            return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
+        }
+        conn.advance_transmit(written);
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            if let Some(ending) = &mut this.ending {
+                ready!(poll_ending(&mut this.stream, &mut this.conn, ending, cx));
+                return Poll::Ready(ending.report.take().map(Err));
+            }
             match this.conn.poll_event() {
                 Some(Event::Text(text)) => return Poll::Ready(Some(Ok(Message::Text(text)))),
                 Some(Event::Binary(data)) => return Poll::Ready(Some(Ok(Message::Binary(data)))),
@@ -301,20 +420,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
                 }
                 Some(Event::Ping(data)) => return Poll::Ready(Some(Ok(Message::Ping(data)))),
                 Some(Event::Pong(data)) => return Poll::Ready(Some(Ok(Message::Pong(data)))),
-                Some(Event::Close(_)) => continue,
+                Some(Event::Closed(closed)) => {
+                    this.end(wscore_adapter::end(&closed));
+                    continue;
+                }
                 None => {}
             }
             // Pongs and close replies go out while reading; a slow writer
             // does not stop reading.
             if let Poll::Ready(Err(error)) = this.poll_write_pending(cx) {
-                return Poll::Ready(Some(Err(error)));
-            }
-            if this.conn.is_finished() {
-                return Poll::Ready(wscore_adapter::end(&this.conn).err().map(Err));
+                this.conn.receive_eof();
+                this.end(Some(error));
+                continue;
             }
             this.poll_timers(cx);
             if let Err(error) = ready!(this.poll_read_once(cx)) {
-                return Poll::Ready(Some(Err(error)));
+                this.conn.receive_eof();
+                this.end(Some(error));
             }
         }
     }

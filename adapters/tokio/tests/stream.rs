@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::{Config, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_tokio::{Accept, Decision, WebSocketStream};
+use wscore_tokio::{Accept, Decision, Limits, WebSocketStream};
 
 async fn listener() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -152,7 +152,7 @@ async fn keepalive_pings_come_from_the_timer() {
         let config = Config::new().keepalive(Some(Duration::from_millis(50)));
         let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
         echo(
-            wscore_tokio::accept_with(stream, config, decide)
+            wscore_tokio::accept_with(stream, config, Limits::default(), decide)
                 .await
                 .unwrap(),
         )
@@ -181,7 +181,7 @@ async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
     let high_water = 256 << 10;
     let config = Config::new().high_water_mark(high_water);
     let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
-    let mut ws = wscore_tokio::accept_with(stream, config, decide)
+    let mut ws = wscore_tokio::accept_with(stream, config, Limits::default(), decide)
         .await
         .unwrap();
     let message = Message::binary(Bytes::from(vec![1u8; 1 << 20]));
@@ -217,7 +217,7 @@ async fn deflate_echo_server(listener: TcpListener) {
     let accept = |_: &wscore_tokio::Request<'_>| {
         Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
     };
-    let ws = wscore_tokio::accept_with(stream, Config::new(), accept)
+    let ws = wscore_tokio::accept_with(stream, Config::new(), Limits::default(), accept)
         .await
         .unwrap();
     assert!(ws.connection().deflate().is_some());

@@ -39,20 +39,44 @@ pub fn run(role: Role, data: &[u8]) {
     }
     let mut now = Duration::ZERO;
     let mut buf = BytesMut::new();
-    let mut take = |data: &mut &[u8], n: usize| {
+    let take = |data: &mut &[u8], n: usize| {
         let (head, rest) = data.split_at(n.min(data.len()));
         *data = rest;
         head.to_vec()
     };
+    // The end comes out once, as the last event.
+    let mut ended = false;
+    let mut check_events = |conn: &mut Connection| {
+        while let Some(event) = conn.poll_event() {
+            assert!(!ended, "an event after the end: {event:?}");
+            let len = match &event {
+                Event::Text(text) => text.as_str().len(),
+                Event::Binary(data) | Event::Fragment { data, .. } => data.len(),
+                Event::Ping(data) | Event::Pong(data) => {
+                    assert!(data.len() <= 125);
+                    data.len()
+                }
+                Event::Closed(_) => {
+                    ended = true;
+                    assert!(matches!(
+                        conn.state(),
+                        State::Closed(_) | State::CloseReceived(_)
+                    ));
+                    0
+                }
+            };
+            assert!(len <= MAX_MESSAGE, "an event of {len} bytes");
+        }
+        ended
+    };
     while let Some((&op, rest)) = data.split_first() {
         data = rest;
-        let mut failed = false;
         let arg = usize::from(data.first().copied().unwrap_or(0));
         match op % 12 {
             0..=3 => {
                 let bytes = take(&mut data, arg * 4 + 1);
                 buf.extend_from_slice(&bytes);
-                failed = conn.receive(now, &mut buf).is_err();
+                conn.receive(now, &mut buf);
                 // Only the incomplete frame stays buffered, and it is bounded
                 // by the frame limit checked on its header.
                 assert!(
@@ -93,28 +117,21 @@ pub fn run(role: Role, data: &[u8]) {
             }
             _ => conn.receive_eof(),
         }
-        while let Some(event) = conn.poll_event() {
-            let len = match &event {
-                Event::Text(text) => text.as_str().len(),
-                Event::Binary(data) | Event::Fragment { data, .. } => data.len(),
-                Event::Ping(data) | Event::Pong(data) => {
-                    assert!(data.len() <= 125);
-                    data.len()
-                }
-                Event::Close(_) => 0,
-            };
-            assert!(len <= MAX_MESSAGE, "an event of {len} bytes");
-        }
-        // A violation closes the connection once the events before it are taken.
+        let ended = check_events(&mut conn);
+        // Once ended, the state is closed (or our close reply still waits).
         assert!(
-            !failed || matches!(conn.state(), State::Closed(_)),
-            "an error closes"
+            !ended || matches!(conn.state(), State::Closed(_) | State::CloseReceived(_)),
+            "{:?}",
+            conn.state()
         );
         if let Some(deadline) = conn.poll_timeout() {
             assert!(deadline >= Duration::ZERO);
         }
     }
+    // End of file ends every connection, and the end is reported.
     conn.receive_eof();
+    let ended = check_events(&mut conn);
     while conn.poll_transmit().is_some() {}
-    assert!(conn.is_finished() || !matches!(conn.state(), State::Closed(_)));
+    assert!(ended, "the end was reported");
+    assert!(conn.is_finished(), "{:?}", conn.state());
 }

@@ -22,7 +22,7 @@
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //!     Sec-WebSocket-Version: 13\r\n\
 //!     Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
-//! let mut handshake = ServerHandshake::new(Limits::new());
+//! let mut handshake = ServerHandshake::new(Limits::new(), core::time::Duration::ZERO);
 //! let Status::Complete(request) = handshake.receive(request)? else { unreachable!() };
 //! let accepted = request.accept(&Accept::new().deflate(DeflateConfig::new()))?;
 //! assert_eq!(accepted.deflate().unwrap().client_max_window_bits, 15);
