@@ -6,17 +6,21 @@
 //! echo hi | cargo run --release --example client -- ws://127.0.0.1:9001/ --timeout 5
 //! ```
 //!
-//! On failure it exits with status 1 and one line on standard error that
-//! names the cause: the status the server answered instead of upgrading, a
-//! wrong `Sec-WebSocket-Accept`, a refused connection, a protocol error by
-//! the server (after sending it the close frame), or the timeout.
+//! When the server closes (even in the packet that carries its `101`), the
+//! client answers the close, prints the code and reason on standard error
+//! and exits 0: a close handshake is a normal end. On failure it exits
+//! with status 1 and one line on standard error that names the cause: the
+//! status the server answered instead of upgrading, a wrong
+//! `Sec-WebSocket-Accept`, a refused connection, a server that accepted
+//! the connection but never answered, a protocol error by the server
+//! (after sending it the close frame), or the timeout.
 
 use std::io::{self, BufRead};
 use std::net::TcpStream;
 use std::time::Duration;
 
 use wscore::close::CloseCode;
-use wscore::connection::{Event, Message};
+use wscore::connection::{Closed, Event, Initiator, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
 use wscore_blocking::{Error, WebSocket};
@@ -84,26 +88,35 @@ fn run(args: &Args) -> Result<(), String> {
         Box::new(args.messages.iter().cloned())
     };
     for message in messages {
-        ws.send(Message::text(message)).map_err(|e| e.to_string())?;
-        print_reply(&mut ws, args.timeout)?;
+        // Refused once the server has closed: its close is read below.
+        if ws.send(Message::text(message)).is_err() {
+            break;
+        }
+        if let Some(closed) = print_reply(&mut ws, args.timeout)? {
+            return ended(&closed, true);
+        }
     }
-    ws.close(CloseCode::NORMAL, "").map_err(|e| e.to_string())?;
+    let _ = ws.close(CloseCode::NORMAL, "");
     loop {
         match ws.read() {
+            Ok(Event::Closed(closed)) => {
+                let by_server = closed.initiator == Initiator::Peer;
+                return ended(&closed, by_server);
+            }
             Ok(_) => {}
-            Err(Error::Closed(_)) => return Ok(()),
             Err(error) => return Err(describe(&args.url, args.timeout, &error)),
         }
     }
 }
 
-/// Reads until one message comes back, and prints it.
-fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<(), String> {
+/// Reads until one message comes back, and prints it; or the end, if the
+/// server closed first.
+fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Option<Closed>, String> {
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => {
                 println!("{text}");
-                return Ok(());
+                return Ok(None);
             }
             Ok(Event::Binary(data)) => {
                 println!(
@@ -111,8 +124,9 @@ fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<(), S
                     data.len(),
                     &data[..data.len().min(32)]
                 );
-                return Ok(());
+                return Ok(None);
             }
+            Ok(Event::Closed(closed)) => return Ok(Some(closed)),
             Ok(_) => {}
             Err(Error::Io(e))
                 if matches!(
@@ -125,6 +139,18 @@ fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<(), S
             Err(error) => return Err(error.to_string()),
         }
     }
+}
+
+/// A close handshake is a normal end, whoever started it: the server's
+/// code and reason go to standard error. Any other end is a failure.
+fn ended(closed: &Closed, by_server: bool) -> Result<(), String> {
+    if !closed.clean {
+        return Err(closed.to_string());
+    }
+    if by_server {
+        eprintln!("client: {closed}");
+    }
+    Ok(())
 }
 
 /// One line that names the cause.

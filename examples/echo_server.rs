@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use wscore::connection::{Config, Message, SendError, State};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::{Accept, Decision, Error, Limits, Origins, Reject, Request, RequestKind};
@@ -94,9 +94,7 @@ fn parse_args() -> Result<Options, String> {
 
 async fn run(options: Options) -> Result<(), String> {
     let addr = options.addr;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    let listener = listen(addr).map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     println!("echo server on ws://{addr}/ — open http://{addr}/ in a browser to try it");
     let options = Arc::new(options);
     let open = Arc::new(AtomicUsize::new(0));
@@ -122,6 +120,19 @@ async fn run(options: Options) -> Result<(), String> {
             open.fetch_sub(1, Ordering::AcqRel);
         });
     }
+}
+
+/// A listener with room for a burst of connections: with tokio's default
+/// backlog (1,024) a burst larger than that has its handshakes dropped by
+/// the kernel and retried seconds later, which looks like a hang to users.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(8192)
 }
 
 async fn turn_away(mut stream: TcpStream) {

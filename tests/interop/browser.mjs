@@ -28,6 +28,33 @@ try {
     process.exit(1);
   }
   console.log("headless chromium page: " + line);
+
+  // Cross-site WebSocket hijacking: the same page served from another
+  // origin (http://localhost:PORT rather than http://127.0.0.1:PORT) may not
+  // open a WebSocket to this server, but may open one to its own host.
+  const foreign = new URL(url);
+  foreign.hostname = "localhost";
+  await page.goto(foreign.href);
+  const attempt = (target) =>
+    page.evaluate(
+      (target) =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(target);
+          ws.onopen = () => {
+            ws.close();
+            resolve("open");
+          };
+          ws.onclose = (event) => resolve("closed " + event.code);
+        }),
+      target,
+    );
+  const crossSite = await attempt(url.replace(/^http/, "ws"));
+  const sameSite = await attempt(foreign.href.replace(/^http/, "ws"));
+  if (crossSite !== "closed 1006" || sameSite !== "open") {
+    console.error(`chromium: cross-origin ${crossSite}, same-origin ${sameSite}`);
+    process.exit(1);
+  }
+  console.log(`headless chromium from ${foreign.origin}: refused by ${url} (${crossSite}), accepted by its own host`);
 } finally {
   await browser.close();
 }

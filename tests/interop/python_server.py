@@ -11,6 +11,10 @@ import websockets
 async def echo(ws):
     # For run.sh: what the client's offer led to.
     print("extensions:", ws.response.headers.get("Sec-WebSocket-Extensions"), flush=True)
+    if ws.request.path == "/close":
+        # A server that closes as soon as it has upgraded.
+        await ws.close(1000, "bye")
+        return
     async for message in ws:
         await ws.send(message)
 

@@ -30,6 +30,8 @@ for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; 
 cp "$here/node_client.mjs" "$here/browser.mjs" "$root/target/interop-node/"
 node "$root/target/interop-node/node_client.mjs" "ws://127.0.0.1:$port/"
 node "$root/target/interop-node/browser.mjs" "http://127.0.0.1:$port/"
+grep -q "a page from origin http://localhost:$port may not open a WebSocket" target/interop-echo.log \
+    || { echo "echo_server did not log the refused origin"; cat target/interop-echo.log; exit 1; }
 
 # Its log also gets the port probe below, which is not a WebSocket.
 "$venv/bin/python" "$here/python_server.py" 9202 > target/interop-python-server.log 2>&1 &
@@ -41,3 +43,12 @@ reply=$(./target/release/examples/client ws://127.0.0.1:9202/ "hello python serv
 grep -q "extensions: permessage-deflate" target/interop-python-server.log \
     || { echo "client example: permessage-deflate not agreed"; cat target/interop-python-server.log; exit 1; }
 echo "client example against python websockets server: ok (permessage-deflate)"
+
+# A server that closes at once: the client answers, prints the code and
+# reason, and exits 0 (a close handshake is a normal end).
+if ! ./target/release/examples/client ws://127.0.0.1:9202/close "never sent" 2> target/interop-client-close.log; then
+    echo "client example: a server's close was reported as a failure"; cat target/interop-client-close.log; exit 1
+fi
+grep -q "closed by the peer, code 1000: bye" target/interop-client-close.log \
+    || { echo "client example: the server's close was not reported"; cat target/interop-client-close.log; exit 1; }
+echo "client example, server closes at once: $(cat target/interop-client-close.log)"
