@@ -9,9 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
-venv=target/interop-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==16.0"
+. "$root/tests/interop/python-env.sh"
 npm install --silent --no-audit --no-fund --prefix "$root/target/interop-node" "ws@8.18.3" "playwright-core@1.64.1" >/dev/null
 if ! command -v chromium >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

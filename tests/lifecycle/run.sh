@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
-venv=target/interop-venv
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==16.0"
+. "$root/tests/interop/python-env.sh"
 cargo build --release --quiet --example echo_server
 
 # Each socket is a file descriptor on both sides.

@@ -3,7 +3,7 @@
 //! reason, a clean end of file rather than a reset, and how long the
 //! server held the socket.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
@@ -15,11 +15,13 @@ use wscore::connection::{Config, Message, State};
 use wscore::handshake::client::ClientRequest;
 use wscore_tokio::{Accept, Decision, Limits, Reject, Request, RequestKind};
 
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(500);
+mod peer;
+use peer::{
+    close_frame, flood_reads_1009_and_a_clean_end, masked_header, read_to_end, text, upgraded,
+    UPGRADE,
+};
 
-const UPGRADE: &str = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
-    Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-    Sec-WebSocket-Version: 13\r\n\r\n";
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// An echo server as `echo_server` builds it (a page for plain HTTP on `/`,
 /// WebSocket otherwise), with a short handshake deadline. Each
@@ -69,74 +71,6 @@ async fn serve(stream: tokio::net::TcpStream) -> String {
         }
     }
     format!("ended: {:?}", ws.connection().state())
-}
-
-/// Everything the server sends until it closes, how the stream ended, and
-/// how long that took.
-fn read_to_end(stream: &mut TcpStream) -> (Vec<u8>, io::Result<()>, Duration) {
-    let started = Instant::now();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut received = Vec::new();
-    let mut chunk = [0; 65536];
-    let end = loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => break Ok(()),
-            Ok(n) => received.extend_from_slice(&chunk[..n]),
-            Err(error) => break Err(error),
-        }
-    };
-    (received, end, started.elapsed())
-}
-
-fn text(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap()
-}
-
-/// Opens a WebSocket by hand; returns the socket after the 101.
-fn upgraded(addr: SocketAddr) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(UPGRADE.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let mut byte = [0];
-    while !response.ends_with(b"\r\n\r\n") {
-        stream.read_exact(&mut byte).unwrap();
-        response.push(byte[0]);
-    }
-    assert!(response.starts_with(b"HTTP/1.1 101 "));
-    stream
-}
-
-/// The close frame (unmasked, from the server) at the start of `bytes`:
-/// its code and reason.
-fn close_frame(bytes: &[u8]) -> (u16, &str) {
-    assert_eq!(bytes[0], 0x88, "a close frame: {bytes:02x?}");
-    let len = usize::from(bytes[1]);
-    let payload = &bytes[2..2 + len];
-    (
-        u16::from_be_bytes([payload[0], payload[1]]),
-        text(&payload[2..]),
-    )
-}
-
-/// A client frame header for a payload of `len` bytes, masked with a zero
-/// key (so the payload goes as it is).
-fn masked_header(opcode: u8, len: u64) -> Vec<u8> {
-    let mut header = vec![0x80 | opcode];
-    match len {
-        0..=125 => header.push(0x80 | len as u8),
-        126..=0xffff => {
-            header.push(0x80 | 126);
-            header.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            header.push(0x80 | 127);
-            header.extend_from_slice(&len.to_be_bytes());
-        }
-    }
-    header.extend_from_slice(&[0; 4]);
-    header
 }
 
 #[test]
@@ -285,34 +219,7 @@ fn a_page_from_another_site_gets_403_naming_its_origin() {
 #[test]
 fn a_peer_that_keeps_sending_after_a_violation_reads_1009_and_a_clean_end() {
     let (addr, outcomes) = server();
-    let mut stream = upgraded(addr);
-    // A frame that claims 4 GiB (the limit here is 1 MiB), then 2 MiB of
-    // it, sent on while the server has long failed the connection and the
-    // peer reads.
-    stream.write_all(&masked_header(0x2, 4 << 30)).unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let flood = thread::spawn(move || {
-        let chunk = vec![0x42; 16 << 10];
-        for _ in 0..128 {
-            if writer.write_all(&chunk).is_err() {
-                return;
-            }
-            thread::sleep(Duration::from_micros(500));
-        }
-        let _ = writer.shutdown(std::net::Shutdown::Write);
-    });
-    let (received, end, _) = read_to_end(&mut stream);
-    flood.join().unwrap();
-    assert!(
-        end.is_ok(),
-        "the close frame and a clean end of file, not {end:?}"
-    );
-    let (code, reason) = close_frame(&received);
-    assert_eq!(code, 1009);
-    assert_eq!(
-        reason,
-        "frame payload of 4294967296 bytes exceeds the limit of 1048576 bytes"
-    );
+    flood_reads_1009_and_a_clean_end(addr);
     let outcome = outcomes.recv_timeout(Duration::from_secs(5)).unwrap();
     assert!(
         outcome.starts_with("ended: protocol error: frame payload of 4294967296 bytes"),
