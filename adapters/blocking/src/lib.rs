@@ -128,8 +128,14 @@ impl<S: Transport> WebSocket<S> {
             }
         };
         stream.write_all(&answer.response)?;
-        let (conn, buf) = answer.result?;
-        Ok(Self::new(stream, conn, buf, start))
+        match answer.result {
+            Ok((conn, buf)) => Ok(Self::new(stream, conn, buf, start)),
+            Err(error) => {
+                // The refusal is read, not reset away with unread input.
+                linger(&mut stream);
+                Err(error)
+            }
+        }
     }
 
     /// Runs the client handshake for `request` over `stream`. The deadline
@@ -225,24 +231,12 @@ impl<S: Transport> WebSocket<S> {
         Ok(Some(event))
     }
 
-    /// The connection is over: write what is queued (the close frame), shut
-    /// the write side, and drain input until the peer's end of file, for
-    /// at most [`LINGER`] and [`LINGER_BYTES`]. Failures only cut it short.
+    /// The connection is over: write what is queued (the close frame), then
+    /// close the transport gracefully. Failures only cut it short.
     fn close_transport(&mut self) {
         self.buf = BytesMut::new();
-        if self.flush().is_err() || !self.stream.shutdown_write(LINGER).unwrap_or(false) {
-            return;
-        }
-        let until = Instant::now() + LINGER;
-        let mut drained = 0;
-        let mut scratch = [0; READ_SIZE];
-        while drained < LINGER_BYTES && Instant::now() < until {
-            match self.stream.read(&mut scratch) {
-                Ok(0) => return,
-                Ok(n) => drained += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return,
-            }
+        if self.flush().is_ok() {
+            linger(&mut self.stream);
         }
     }
 
@@ -349,6 +343,27 @@ impl WebSocket<TcpStream> {
         Err(Error::Io(
             last.unwrap_or_else(|| io::ErrorKind::NotFound.into()),
         ))
+    }
+}
+
+/// Shuts the write side and drains input until the peer's end of file, for
+/// at most [`LINGER`] and [`LINGER_BYTES`]: a socket closed with unread
+/// input answers with a reset, which may make the peer discard what it has
+/// not read yet (the close frame, or a handshake's refusal).
+fn linger(stream: &mut impl Transport) {
+    if !stream.shutdown_write(LINGER).unwrap_or(false) {
+        return;
+    }
+    let until = Instant::now() + LINGER;
+    let mut drained = 0;
+    let mut scratch = [0; READ_SIZE];
+    while drained < LINGER_BYTES && Instant::now() < until {
+        match stream.read(&mut scratch) {
+            Ok(0) => return,
+            Ok(n) => drained += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
     }
 }
 

@@ -88,23 +88,74 @@ pub struct WebSocketStream<S> {
 /// The steps after a connection's end, so that the peer receives the close
 /// frame and its reason rather than a reset.
 struct Ending {
-    step: Step,
+    /// Whether everything queued (the close frame, a last pong) is written.
+    flushed: bool,
+    linger: Linger,
     /// Reported once every step is done; `None` after a clean close.
     report: Option<Error>,
+}
+
+/// Closing a socket gracefully: shut the write side (TCP: FIN after the
+/// last bytes), then read and discard until the peer's end of file, for at
+/// most [`LINGER`] and [`LINGER_BYTES`]. A socket closed with unread input
+/// answers with a reset, which may make the peer discard what it has not
+/// read yet: the close frame, or a handshake's refusal.
+struct Linger {
+    step: Step,
     /// Bounds each waiting step.
-    linger: Pin<Box<Sleep>>,
+    timer: Pin<Box<Sleep>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
-    /// Writing what is queued: the close frame, a last pong.
-    Flush,
-    /// Shutting the write side (TCP: FIN after the close frame).
+    /// Shutting the write side.
     Shutdown,
     /// Reading and discarding until the peer's end of file.
     Drain { drained: usize },
-    /// Done; the report is handed out.
+    /// Done.
     Done,
+}
+
+impl Linger {
+    fn new() -> Self {
+        Self {
+            step: Step::Shutdown,
+            timer: Box::pin(tokio::time::sleep(LINGER)),
+        }
+    }
+
+    /// Runs the steps; errors end them early, since the socket is being
+    /// closed either way.
+    fn poll<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        loop {
+            let expired = self.timer.as_mut().poll(cx).is_ready();
+            self.step = match self.step {
+                Step::Done => return Poll::Ready(()),
+                _ if expired => Step::Done,
+                Step::Shutdown => {
+                    let _ = ready!(Pin::new(&mut *stream).poll_shutdown(cx));
+                    self.timer.as_mut().reset(Instant::now() + LINGER);
+                    Step::Drain { drained: 0 }
+                }
+                Step::Drain { drained } => {
+                    let mut scratch = [0; 4096];
+                    let mut buf = ReadBuf::new(&mut scratch);
+                    match ready!(Pin::new(&mut *stream).poll_read(cx, &mut buf)) {
+                        Ok(()) if !buf.filled().is_empty() && drained < LINGER_BYTES => {
+                            Step::Drain {
+                                drained: drained + buf.filled().len(),
+                            }
+                        }
+                        _ => Step::Done,
+                    }
+                }
+            };
+        }
+    }
 }
 
 /// Accepts any valid WebSocket upgrade on `stream` from pages of this
@@ -150,8 +201,15 @@ where
     tokio::time::timeout(LINGER, write)
         .await
         .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-    let (conn, read_buf) = answer.result?;
-    Ok(WebSocketStream::new(stream, conn, read_buf, start))
+    match answer.result {
+        Ok((conn, read_buf)) => Ok(WebSocketStream::new(stream, conn, read_buf, start)),
+        Err(error) => {
+            // The refusal is read, not reset away with unread input.
+            let mut linger = Linger::new();
+            poll_fn(|cx| linger.poll(&mut stream, cx)).await;
+            Err(error)
+        }
+    }
 }
 
 /// One read, or `None` once the deadline (after `start`) has passed. A
@@ -320,49 +378,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             self.read_buf = BytesMut::new();
             self.timer = None;
             self.ending = Some(Ending {
-                step: Step::Flush,
+                flushed: false,
+                linger: Linger::new(),
                 report,
-                linger: Box::pin(tokio::time::sleep(LINGER)),
             });
         }
     }
 }
 
-/// Runs the closing steps, each bounded by [`LINGER`]; errors end them
-/// early, since the connection is over either way.
+/// Writes what is still queued, within the linger time, then closes the
+/// socket gracefully.
 fn poll_ending<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     conn: &mut Connection,
     ending: &mut Ending,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    loop {
-        let expired = ending.linger.as_mut().poll(cx).is_ready();
-        ending.step = match ending.step {
-            Step::Done => return Poll::Ready(()),
-            _ if expired => Step::Done,
-            Step::Flush => match write_pending(stream, conn, cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) => Step::Shutdown,
-                Poll::Ready(Err(_)) => Step::Done,
-            },
-            Step::Shutdown => {
-                let _ = ready!(Pin::new(&mut *stream).poll_shutdown(cx));
-                ending.linger.as_mut().reset(Instant::now() + LINGER);
-                Step::Drain { drained: 0 }
-            }
-            Step::Drain { drained } => {
-                let mut scratch = [0; 4096];
-                let mut buf = ReadBuf::new(&mut scratch);
-                match ready!(Pin::new(&mut *stream).poll_read(cx, &mut buf)) {
-                    Ok(()) if !buf.filled().is_empty() && drained < LINGER_BYTES => Step::Drain {
-                        drained: drained + buf.filled().len(),
-                    },
-                    _ => Step::Done,
-                }
-            }
-        };
+    if !ending.flushed {
+        let expired = ending.linger.timer.as_mut().poll(cx).is_ready();
+        match write_pending(stream, conn, cx) {
+            Poll::Pending if !expired => return Poll::Pending,
+            Poll::Ready(Err(_)) => ending.linger.step = Step::Done,
+            _ => {}
+        }
+        ending.flushed = true;
     }
+    ending.linger.poll(stream, cx)
 }
 
 /// Writes what `conn` has queued to `stream`, gathering chunks into
