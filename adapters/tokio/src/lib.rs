@@ -459,7 +459,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
                 Some(Event::Fragment { data, .. }) => {
                     return Poll::Ready(Some(Ok(Message::Binary(data))))
                 }
-                Some(Event::Ping(data)) => return Poll::Ready(Some(Ok(Message::Ping(data)))),
+                Some(Event::Ping(data)) => {
+                    // The pong goes out before anything the application
+                    // sends after seeing the ping (data queued later would
+                    // otherwise be written first). A write that cannot go
+                    // now is finished on the next poll; an error shows there.
+                    let _ = this.poll_write_pending(cx);
+                    return Poll::Ready(Some(Ok(Message::Ping(data))));
+                }
                 Some(Event::Pong(data)) => return Poll::Ready(Some(Ok(Message::Pong(data)))),
                 Some(Event::Closed(closed)) => {
                     this.end(wscore_adapter::end(&closed));
