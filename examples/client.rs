@@ -99,7 +99,8 @@ fn run(args: &Args) -> Result<(), String> {
     let _ = ws.close(CloseCode::NORMAL, "");
     loop {
         match ws.read() {
-            Ok(Event::Closed(closed)) => {
+            Ok(Event::Closed(_)) => {
+                let closed = ws.ended().cloned().ok_or("no end reported")?;
                 let by_server = closed.initiator == Initiator::Peer;
                 return ended(&closed, by_server);
             }
@@ -126,7 +127,7 @@ fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Optio
                 );
                 return Ok(None);
             }
-            Ok(Event::Closed(closed)) => return Ok(Some(closed)),
+            Ok(Event::Closed(_)) => return Ok(ws.ended().cloned()),
             Ok(_) => {}
             Err(Error::Io(e))
                 if matches!(

@@ -99,12 +99,10 @@ fn pump(from: &mut Side, to: &mut Side, max: usize) {
     to.wire.read_buf.extend_from_slice(&from.wire.written[..n]);
     from.wire.written.drain(..n);
     to.conn.receive(T0, &mut to.wire.read_buf);
-    for event in std::iter::from_fn(|| to.conn.poll_event()) {
-        if let Event::Closed(closed) = &event {
-            assert_eq!(
-                closed.error, None,
-                "no protocol error between two correct peers"
-            );
+    while let Some(event) = to.conn.poll_event() {
+        if let Event::Closed(_) = event {
+            let error = to.conn.closed().unwrap().error;
+            assert_eq!(error, None, "no protocol error between two correct peers");
         }
         to.received.push(event);
     }

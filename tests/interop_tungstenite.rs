@@ -224,7 +224,7 @@ fn wscore_server(listener: TcpListener) -> Option<u16> {
         match event {
             Event::Text(text) => server.conn.send(Message::Text(text)).unwrap(),
             Event::Binary(data) => server.conn.send(Message::Binary(data)).unwrap(),
-            Event::Closed(closed) => close_code = Some(closed.code.as_u16()),
+            Event::Closed(code) => close_code = Some(code.as_u16()),
             _ => {}
         }
     }

@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         match event {
             Event::Text(text) => ours.push((true, text.as_bytes().to_vec())),
             Event::Binary(data) => ours.push((false, data.to_vec())),
-            Event::Closed(closed) => failure = closed.error,
+            Event::Closed(_) => failure = conn.closed().and_then(|closed| closed.error),
             _ => {}
         }
     }

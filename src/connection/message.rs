@@ -150,10 +150,15 @@ pub enum Event {
     Ping(Bytes),
     /// A pong.
     Pong(Bytes),
-    /// The connection is over, and how: always the last event, delivered
-    /// once. A close frame from the peer comes out as this, its reply
-    /// already queued; so do a protocol error (after the messages before
-    /// it), end of file and the close timeout. Write what is still queued,
-    /// then close the transport.
-    Closed(super::Closed),
+    /// The connection is over, with this close code: always the last
+    /// event, delivered once. A close frame from the peer comes out as
+    /// this, its reply already queued; so do a protocol error (after the
+    /// messages before it), end of file and the close timeout.
+    /// [`Connection::closed`](super::Connection::closed) says the rest:
+    /// who ended it, the reason, the violation. Write what is still
+    /// queued, then close the transport.
+    ///
+    /// (The details stay in the connection: an event that owned them would
+    /// make every message's event larger, or costlier to drop.)
+    Closed(CloseCode),
 }

@@ -56,9 +56,11 @@
 //! Every ending (a close handshake either side started, a protocol error,
 //! end of file, the close timeout) comes out of
 //! [`poll_event`](Connection::poll_event) once, as the last event:
-//! [`Event::Closed`] with the code, the reason and, for a violation, the
-//! [`ProtocolError`]. It comes as soon as the outcome is decided: when the
-//! peer's close frame arrives, our reply is still queued.
+//! [`Event::Closed`] with the close code, and [`Connection::closed`] has
+//! the rest: who ended it, the reason, whether both close frames were
+//! exchanged and, for a violation, the [`ProtocolError`]. It comes as soon
+//! as the outcome is decided: when the peer's close frame arrives, our
+//! reply is still queued.
 //!
 //! # Driving a connection
 //!
@@ -115,8 +117,9 @@ pub enum State {
     Open,
     /// We sent this close frame and wait for the peer's reply.
     CloseSent(CloseFrame),
-    /// The peer sent a close frame; our reply is queued.
-    CloseReceived(Option<CloseFrame>),
+    /// The peer sent a close frame; our reply is queued. How the
+    /// connection ends is already decided.
+    CloseReceived(Closed),
     /// The connection is over.
     Closed(Closed),
 }
@@ -516,8 +519,11 @@ impl Connection {
     /// Our reply to the peer's close is out: the end already reported
     /// becomes the state.
     fn close_handshake_done(&mut self) {
-        if let State::CloseReceived(frame) = &self.state {
-            self.state = State::Closed(Closed::by_peer(frame.as_ref()));
+        if matches!(self.state, State::CloseReceived(_)) {
+            self.state = match core::mem::replace(&mut self.state, State::Open) {
+                State::CloseReceived(closed) => State::Closed(closed),
+                other => other,
+            };
         }
     }
 
@@ -525,11 +531,21 @@ impl Connection {
     /// reports it. Once only: a connection that already reported its end
     /// keeps it.
     fn end(&mut self, closed: Closed) {
-        if matches!(self.state, State::CloseReceived(_) | State::Closed(_)) {
+        if self.closed().is_some() {
             return;
         }
-        self.events.push_back(Event::Closed(closed.clone()));
+        self.events.push_back(Event::Closed(closed.code));
         self.state = State::Closed(closed);
+    }
+
+    /// How the connection ended, once [`Event::Closed`] has been queued:
+    /// who ended it, the code, the reason, whether the close handshake
+    /// completed, and the peer's violation if that is what ended it.
+    pub fn closed(&self) -> Option<&Closed> {
+        match &self.state {
+            State::CloseReceived(closed) | State::Closed(closed) => Some(closed),
+            State::Open | State::CloseSent(_) => None,
+        }
     }
 
     /// How many bytes are waiting to be written.
@@ -844,6 +860,9 @@ impl Connection {
     }
 
     /// The peer's close frame: reply (or complete our own close) and report it.
+    // Once per connection: kept out of the receive loop.
+    #[cold]
+    #[inline(never)]
     fn on_close(&mut self, payload: &[u8]) -> Result<(), ProtocolError> {
         let frame = parse_close_payload(payload)?.map(|(code, reason)| CloseFrame {
             code,
@@ -857,9 +876,9 @@ impl Connection {
                 let mut closed = Closed::by_peer(frame.as_ref());
                 match self.send_close(reply) {
                     Ok(()) => {
-                        // Reported now; the state follows once the reply is out.
-                        self.events.push_back(Event::Closed(closed));
-                        self.state = State::CloseReceived(frame);
+                        // Reported now; closed for good once the reply is out.
+                        self.events.push_back(Event::Closed(closed.code));
+                        self.state = State::CloseReceived(closed);
                     }
                     // Without randomness a client cannot mask its reply: end
                     // here rather than leave the peer waiting for it.
@@ -899,8 +918,11 @@ impl Connection {
     }
 
     /// Fails the connection: queue a close frame with the error's code and close.
+    // Once per connection: kept out of the receive loop.
+    #[cold]
+    #[inline(never)]
     fn fail(&mut self, error: ProtocolError) {
-        if matches!(self.state, State::CloseReceived(_) | State::Closed(_)) {
+        if self.closed().is_some() {
             return;
         }
         let reason = alloc::format!("{error}");

@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use std::time::Duration;
-use wscore::connection::{Closed, Connection, Event, ProtocolError};
+use wscore::connection::{Connection, Event, ProtocolError};
 use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Opcode, Rsv};
 use wscore::mask::apply_mask;
 use wscore::Role;
@@ -44,11 +44,13 @@ pub fn events(conn: &mut Connection) -> Vec<Event> {
 pub fn violation(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, ProtocolError) {
     conn.receive(Duration::ZERO, &mut BytesMut::from(bytes));
     let mut events = events(conn);
-    match events.pop() {
-        Some(Event::Closed(Closed {
-            error: Some(error), ..
-        })) => (events, error),
-        other => panic!("expected the end with a violation, got {other:?}"),
+    let last = events.pop();
+    match (&last, conn.closed().and_then(|closed| closed.error)) {
+        (Some(Event::Closed(code)), Some(error)) if *code == error.close_code() => (events, error),
+        _ => panic!(
+            "expected the end with a violation, got {last:?}, {:?}",
+            conn.closed()
+        ),
     }
 }
 

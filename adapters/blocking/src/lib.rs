@@ -13,8 +13,8 @@
 //!     match ws.read()? {
 //!         Event::Text(text) => ws.send(Message::Text(text))?,
 //!         Event::Binary(data) => ws.send(Message::Binary(data))?,
-//!         Event::Closed(closed) => {
-//!             println!("{closed}");
+//!         Event::Closed(_) => {
+//!             println!("{:?}", ws.ended()); // how: code, reason, the violation
 //!             break;
 //!         }
 //!         _ => {}
@@ -23,11 +23,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The last event is [`Event::Closed`], with how the connection ended (a
-//! close handshake, a protocol error with its close code, end of file, a
-//! timeout). Before `read` returns it, everything queued (the close frame
-//! above all) is written and the transport is closed gracefully (see
-//! [`Transport`]). Reading after it returns [`Error::Closed`].
+//! The last event is [`Event::Closed`]; [`WebSocket::ended`] then says how
+//! the connection ended (a close handshake, a protocol error with its close
+//! code, end of file, a timeout). Before `read` returns it, everything
+//! queued (the close frame above all) is written and the transport is
+//! closed gracefully (see [`Transport`]). Reading after it returns
+//! [`Error::Closed`].
 //!
 //! Timers (keepalive, idle and close timeouts, the handshake deadline) run
 //! when a read returns: set a read timeout on the socket to wake up for
@@ -222,9 +223,9 @@ impl<S: Transport> WebSocket<S> {
             return Ok(None);
         };
         match &event {
-            Event::Closed(closed) => {
+            Event::Closed(_) => {
+                self.ended = self.conn.closed().cloned();
                 self.close_transport();
-                self.ended = Some(closed.clone());
             }
             _ => self.flush()?,
         }
@@ -261,6 +262,12 @@ impl<S: Transport> WebSocket<S> {
         let now = self.now();
         self.conn.close(now, code, reason)?;
         self.flush()
+    }
+
+    /// How the connection ended, once [`read`](Self::read) has returned
+    /// [`Event::Closed`].
+    pub fn ended(&self) -> Option<&Closed> {
+        self.ended.as_ref()
     }
 
     /// The protocol state machine underneath.

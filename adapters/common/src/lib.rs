@@ -222,8 +222,8 @@ fn eof_during_handshake(received: &[u8]) -> Error {
     Error::Io(io::Error::new(io::ErrorKind::UnexpectedEof, message))
 }
 
-/// How an adapter reports a connection's end: `None` for a clean close
-/// handshake, otherwise the error.
+/// How an adapter reports a connection's end ([`Connection::closed`]):
+/// `None` for a clean close handshake, otherwise the error.
 pub fn end(closed: &Closed) -> Option<Error> {
     match closed {
         Closed {

@@ -468,8 +468,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
                     return Poll::Ready(Some(Ok(Message::Ping(data))));
                 }
                 Some(Event::Pong(data)) => return Poll::Ready(Some(Ok(Message::Pong(data)))),
-                Some(Event::Closed(closed)) => {
-                    this.end(wscore_adapter::end(&closed));
+                Some(Event::Closed(_)) => {
+                    let report = this.conn.closed().and_then(wscore_adapter::end);
+                    this.end(report);
                     continue;
                 }
                 None => {}

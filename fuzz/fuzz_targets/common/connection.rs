@@ -56,12 +56,9 @@ pub fn run(role: Role, data: &[u8]) {
                     assert!(data.len() <= 125);
                     data.len()
                 }
-                Event::Closed(_) => {
+                Event::Closed(code) => {
                     ended = true;
-                    assert!(matches!(
-                        conn.state(),
-                        State::Closed(_) | State::CloseReceived(_)
-                    ));
+                    assert_eq!(conn.closed().map(|closed| closed.code), Some(*code));
                     0
                 }
             };
