@@ -11,7 +11,7 @@ use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::server::{Accept, RequestKind, ServerHandshake};
+use wscore::handshake::server::{Accept, AcceptError, Origins, RequestKind, ServerHandshake};
 use wscore::handshake::{Limits, Status};
 use wscore::random::{Rng, RngUnavailable};
 
@@ -67,10 +67,17 @@ fuzz_target!(|data: &[u8]| {
         request.origin(),
         request.cookie("a"),
     );
+    // Half the runs under the default origin policy, half accepting any.
+    let origins = if setup & 8 != 0 {
+        Origins::SameHost
+    } else {
+        Origins::Any
+    };
     let accept = match protocol {
         Some(protocol) => Accept::new().protocol(protocol),
         None => Accept::new(),
-    };
+    }
+    .origins(origins);
     let accept = accept.deflate(
         DeflateConfig::new()
             .server_no_context_takeover(setup & 1 != 0)
@@ -109,7 +116,12 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(error) => {
-            assert!(request.check().is_err() || protocol.is_some());
+            let foreign = matches!(error, AcceptError::OriginNotAllowed(_));
+            let has_origin = request
+                .headers()
+                .any(|(name, _)| name.eq_ignore_ascii_case("origin"));
+            assert!(!foreign || (origins == Origins::SameHost && has_origin));
+            assert!(request.check().is_err() || protocol.is_some() || foreign);
             assert_well_formed(&error.response());
         }
     }
