@@ -8,7 +8,9 @@
 //! The layers, bottom up:
 //!
 //! - [`mask`]: XOR masking at SIMD speed, the one module that may bypass the
-//!   compiler's memory checks (for SIMD loads and stores);
+//!   compiler's memory checks (for SIMD loads and stores; the only other
+//!   `unsafe` is `connection::Utf8Bytes::as_str`, a `&str` view of text
+//!   validated once);
 //! - [`frame`]: frame headers, the RFC 6455 §5 rules, and a streaming decoder
 //!   that never allocates;
 //! - [`utf8`]: streaming UTF-8 validation that fails at the first bad byte;

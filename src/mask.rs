@@ -16,7 +16,8 @@
 //! the enabled target features (`-C target-feature=+avx2`). Turning off the
 //! `simd` feature leaves only the portable code.
 //!
-//! This is the only module in the crate that contains `unsafe`.
+//! This is the only module in the crate that contains `unsafe`, besides the
+//! one unchecked `&str` view of validated text in `Utf8Bytes::as_str`.
 
 #[cfg(feature = "alloc")]
 use core::mem::MaybeUninit;

@@ -10,9 +10,18 @@ use crate::close::CloseCode;
 /// UTF-8 text held in [`Bytes`]: received text is split off the read buffer
 /// without copying.
 ///
-/// Outside masking wscore uses only checked operations, so it cannot keep a
-/// proof of validity alongside the bytes: [`as_str`](Self::as_str) checks
-/// again, at SIMD speed (tens of GB/s). Call it once and keep the `&str`.
+/// Only valid UTF-8 can become one (validated once: by the connection as
+/// the text arrives, by [`try_from_bytes`](Self::try_from_bytes), or by the
+/// type of a `String` or `&str`), so [`as_str`](Self::as_str) costs nothing.
+///
+/// ```
+/// use bytes::Bytes;
+/// use wscore::connection::Utf8Bytes;
+///
+/// let text = Utf8Bytes::try_from_bytes(Bytes::from_static("κόσμε".as_bytes())).unwrap();
+/// assert_eq!(text.as_str(), "κόσμε");
+/// assert!(Utf8Bytes::try_from_bytes(Bytes::from_static(b"\xff")).is_err());
+/// ```
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Utf8Bytes(Bytes);
 
@@ -25,15 +34,26 @@ impl Utf8Bytes {
         }
     }
 
-    /// Bytes already validated by the connection.
-    pub(crate) const fn validated(bytes: Bytes) -> Self {
+    /// Bytes the connection's streaming validator accepted, every one of
+    /// them, with no code point left open (`Utf8Validator::finish`). Debug
+    /// builds (the fuzz targets among them) check it again.
+    pub(crate) fn validated(bytes: Bytes) -> Self {
+        debug_assert!(simdutf8::basic::from_utf8(&bytes).is_ok());
         Self(bytes)
     }
 
-    /// The text.
+    /// The text, without validating it again.
+    #[inline]
+    #[allow(unsafe_code)]
     pub fn as_str(&self) -> &str {
-        // Constructed only from validated bytes: the empty fallback is never taken.
-        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
+        // SAFETY: every constructor of `Utf8Bytes` establishes that the
+        // bytes are UTF-8, and the field is private and never mutated:
+        // `try_from_bytes` validates; `From<String>` and `From<&str>` take
+        // what the type system guarantees; `Default` is empty; `validated`
+        // is called only with a message's bytes after the connection's
+        // streaming validator accepted each of them and `finish` found no
+        // code point left open (checked again under `debug_assert`).
+        unsafe { core::str::from_utf8_unchecked(&self.0) }
     }
 
     /// The UTF-8 bytes.
@@ -161,4 +181,48 @@ pub enum Event {
     /// (The details stay in the connection: an event that owned them would
     /// make every message's event larger, or costlier to drop.)
     Closed(CloseCode),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `as_str` trusts its constructors: each must hand over UTF-8 only,
+    /// and the text must come back unchanged.
+    #[test]
+    fn every_constructor_gives_back_its_text() {
+        let samples = ["", "ascii", "κόσμε", "𝄞 and \u{fffd}", "\u{10ffff}"];
+        for sample in samples {
+            let bytes = Bytes::copy_from_slice(sample.as_bytes());
+            assert_eq!(
+                Utf8Bytes::try_from_bytes(bytes.clone()).unwrap().as_str(),
+                sample
+            );
+            assert_eq!(Utf8Bytes::from(String::from(sample)).as_str(), sample);
+            assert_eq!(Utf8Bytes::from(sample).as_str(), sample);
+            assert_eq!(Utf8Bytes::validated(bytes).as_str(), sample);
+        }
+        assert_eq!(Utf8Bytes::default().as_str(), "");
+    }
+
+    #[test]
+    fn invalid_bytes_never_become_text() {
+        for bad in [
+            &b"\xff"[..],
+            b"\xe2\x82",
+            b"\xed\xa0\x80",
+            b"ok\xc0\xaf",
+            b"\xf4\x90\x80\x80",
+        ] {
+            let bytes = Bytes::copy_from_slice(bad);
+            assert_eq!(Utf8Bytes::try_from_bytes(bytes.clone()), Err(bytes));
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic]
+    fn debug_builds_check_what_the_connection_validated() {
+        let _ = Utf8Bytes::validated(Bytes::from_static(b"\xff"));
+    }
 }
