@@ -44,7 +44,6 @@ pub mod connection;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;
-#[allow(unsafe_code)]
 pub mod mask;
 pub mod random;
 pub mod utf8;

@@ -18,6 +18,9 @@
 //!
 //! This is the only module in the crate that contains `unsafe`, besides the
 //! one unchecked `&str` view of validated text in `Utf8Bytes::as_str`.
+// SIMD loads and stores and the masking copy into spare capacity: the
+// crate denies `unsafe` everywhere else (lib.rs), this module opts in.
+#![allow(unsafe_code)]
 
 #[cfg(feature = "alloc")]
 use core::mem::MaybeUninit;

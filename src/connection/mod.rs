@@ -277,6 +277,24 @@ impl Connection {
         }
     }
 
+    /// A connection with what its handshake agreed turned on.
+    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+    pub(crate) fn agreed(
+        role: Role,
+        config: Config,
+        now: Duration,
+        rng: Box<dyn Rng + Send>,
+        agreed: crate::extensions::Agreed,
+    ) -> Self {
+        #[allow(unused_mut)]
+        let mut connection = Self::with_rng(role, config, now, rng);
+        #[cfg(feature = "deflate")]
+        if let Some((params, config)) = agreed.deflate {
+            connection.enable_deflate(params, config);
+        }
+        connection
+    }
+
     /// Turns on permessage-deflate with the parameters a handshake agreed.
     /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
     /// and [`Response::into_connection`](crate::handshake::client::Response::into_connection)

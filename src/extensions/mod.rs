@@ -6,22 +6,12 @@
 #[cfg(feature = "deflate")]
 pub mod deflate;
 
-/// What a handshake agreed to that its connection must apply.
+/// What a handshake agreed to, for its connection to apply
+/// (`Connection::agreed`): an extension is a codec the connection calls,
+/// never the other way round.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Agreed {
     #[cfg(feature = "deflate")]
     pub(crate) deflate: Option<(deflate::DeflateParams, deflate::DeflateConfig)>,
-}
-
-#[cfg(feature = "alloc")]
-impl Agreed {
-    /// Turns on in `connection` what was agreed.
-    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
-    pub(crate) fn apply(self, connection: &mut crate::connection::Connection) {
-        #[cfg(feature = "deflate")]
-        if let Some((params, config)) = self.deflate {
-            connection.enable_deflate(params, config);
-        }
-    }
 }

@@ -498,9 +498,7 @@ impl<'b> Response<'b> {
         now: Duration,
         rng: Box<dyn Rng + Send>,
     ) -> Connection {
-        let mut connection = Connection::with_rng(crate::Role::Client, config, now, rng);
-        self.agreed.apply(&mut connection);
-        connection
+        Connection::agreed(crate::Role::Client, config, now, rng, self.agreed)
     }
 }
 

@@ -656,9 +656,13 @@ mod building {
         ) -> (Vec<u8>, crate::connection::Connection) {
             // A server never masks, so it never draws randomness.
             let rng = alloc::boxed::Box::new(NoRandomness);
-            let mut connection =
-                crate::connection::Connection::with_rng(crate::Role::Server, config, now, rng);
-            self.agreed.apply(&mut connection);
+            let connection = crate::connection::Connection::agreed(
+                crate::Role::Server,
+                config,
+                now,
+                rng,
+                self.agreed,
+            );
             (self.response, connection)
         }
     }
