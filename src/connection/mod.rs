@@ -152,16 +152,14 @@ impl Closed {
         }
     }
 
-    /// The peer started the close handshake with `frame`.
-    fn by_peer(frame: Option<&CloseFrame>) -> Self {
-        let (code, reason) = match frame {
-            Some(frame) => (frame.code, String::from(frame.reason.as_str())),
-            None => (CloseCode::NO_STATUS, String::new()),
-        };
+    /// The peer started the close handshake with this code and reason, or
+    /// with a close frame that had none (1005).
+    fn by_peer(received: Option<(CloseCode, &str)>) -> Self {
+        let (code, reason) = received.unwrap_or((CloseCode::NO_STATUS, ""));
         Self {
             initiator: Initiator::Peer,
             code,
-            reason,
+            reason: String::from(reason),
             clean: true,
             error: None,
         }
@@ -878,20 +876,14 @@ impl Connection {
     }
 
     /// The peer's close frame: reply (or complete our own close) and report it.
-    // Once per connection: kept out of the receive loop.
-    #[cold]
-    #[inline(never)]
     fn on_close(&mut self, payload: &[u8]) -> Result<(), ProtocolError> {
-        let frame = parse_close_payload(payload)?.map(|(code, reason)| CloseFrame {
-            code,
-            reason: Utf8Bytes::from(String::from(reason)),
-        });
+        let received = parse_close_payload(payload)?;
         self.outgoing.cancel_pong();
         match &self.state {
             State::Open => {
                 // Echo the code (RFC 6455 §5.5.1); the reason is ours to leave out.
-                let reply = frame.as_ref().map(|f| (f.code, ""));
-                let mut closed = Closed::by_peer(frame.as_ref());
+                let reply = received.map(|(code, _)| (code, ""));
+                let mut closed = Closed::by_peer(received);
                 match self.send_close(reply) {
                     Ok(()) => {
                         // Reported now; closed for good once the reply is out.
@@ -936,9 +928,6 @@ impl Connection {
     }
 
     /// Fails the connection: queue a close frame with the error's code and close.
-    // Once per connection: kept out of the receive loop.
-    #[cold]
-    #[inline(never)]
     fn fail(&mut self, error: ProtocolError) {
         if self.closed().is_some() {
             return;

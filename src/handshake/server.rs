@@ -148,9 +148,10 @@ pub enum RequestKind {
     /// upgrade`); [`Request::accept`] checks the rest.
     WebSocket,
     /// A WebSocket request whose upgrade was stripped on the way: it has
-    /// `Sec-WebSocket-Key` or `Sec-WebSocket-Version` but no `Upgrade:
-    /// websocket` or no `upgrade` in `Connection`, which is what a reverse
-    /// proxy that does not forward hop-by-hop headers delivers. Never serve
+    /// `Sec-WebSocket-Key` or `Sec-WebSocket-Version` but neither upgrade
+    /// header, or one of `Upgrade: websocket` and `Connection: upgrade`
+    /// without the other, which is what a reverse proxy that does not
+    /// forward hop-by-hop headers delivers. Never serve
     /// a page to it: answer with the error's response (426 naming the
     /// missing header), so the failure is named where it happens.
     StrippedUpgrade(RequestError),
@@ -267,25 +268,14 @@ impl<'b> Request<'b> {
     /// ```
     pub fn kind(&self) -> RequestKind {
         match self.checked_key() {
-            Ok(_) => RequestKind::WebSocket,
-            Err(RequestError::NotAnUpgrade | RequestError::StrippedUpgrade)
-                if self.has_websocket_headers() =>
-            {
-                RequestKind::StrippedUpgrade(RequestError::StrippedUpgrade)
-            }
             Err(RequestError::NotAnUpgrade) => RequestKind::Http,
             Err(
-                error @ (RequestError::MissingUpgrade | RequestError::MissingConnectionUpgrade),
-            ) if self.has_websocket_headers() => RequestKind::StrippedUpgrade(error),
-            Err(_) => RequestKind::WebSocket,
+                error @ (RequestError::StrippedUpgrade
+                | RequestError::MissingUpgrade
+                | RequestError::MissingConnectionUpgrade),
+            ) => RequestKind::StrippedUpgrade(error),
+            _ => RequestKind::WebSocket,
         }
-    }
-
-    /// Whether a `Sec-WebSocket-Key` or `Sec-WebSocket-Version` header is
-    /// present: only WebSocket clients send them.
-    fn has_websocket_headers(&self) -> bool {
-        self.parsed.first("sec-websocket-key").is_some()
-            || self.parsed.first("sec-websocket-version").is_some()
     }
 
     /// Checks the request against RFC 6455 §4.2.1.
