@@ -185,10 +185,10 @@ where
     let mut handshake = Accepting::new(config, limits, decide, Duration::ZERO);
     let mut chunk = [0; HANDSHAKE_READ];
     let answer = loop {
+        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline()).await?;
         let now = start.elapsed();
-        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline());
-        let answer = match read.await {
-            None => handshake.check_deadline(start.elapsed()),
+        let answer = match read {
+            None => handshake.check_deadline(now),
             Some(0) => return Err(handshake.eof()),
             Some(n) => handshake.received(&chunk[..n], now),
         };
@@ -212,20 +212,23 @@ where
     }
 }
 
-/// One read, or `None` once the deadline (after `start`) has passed. A
-/// read error counts as end of file: the handshake cannot go on.
+/// One read for a handshake: the count (0 at end of file), or `None` once
+/// the deadline (after `start`) has passed.
 async fn read_until<S: AsyncRead + Unpin>(
     stream: &mut S,
     chunk: &mut [u8],
     start: Instant,
     deadline: Option<Duration>,
-) -> Option<usize> {
+) -> Result<Option<usize>, Error> {
     let read = stream.read(chunk);
     let read = match deadline {
-        Some(deadline) => tokio::time::timeout_at(start + deadline, read).await.ok()?,
+        Some(deadline) => match tokio::time::timeout_at(start + deadline, read).await {
+            Ok(read) => read,
+            Err(_elapsed) => return Ok(None),
+        },
         None => read.await,
     };
-    Some(read.unwrap_or(0))
+    Ok(Some(read?))
 }
 
 /// Connects to a `ws://` URL over TCP.
@@ -258,10 +261,10 @@ where
     stream.write_all(&bytes).await?;
     let mut chunk = [0; HANDSHAKE_READ];
     loop {
+        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline()).await?;
         let now = start.elapsed();
-        let read = read_until(&mut stream, &mut chunk, start, handshake.deadline());
-        let opened = match read.await {
-            None => handshake.check_deadline(start.elapsed()).map(|()| None),
+        let opened = match read {
+            None => handshake.check_deadline(now).map(|()| None),
             Some(0) => return Err(handshake.eof()),
             Some(n) => handshake.received(&chunk[..n], now),
         };
