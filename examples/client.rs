@@ -100,7 +100,7 @@ fn run(args: &Args) -> Result<(), String> {
     loop {
         match ws.read() {
             Ok(Event::Closed(_)) => {
-                let closed = ws.ended().cloned().ok_or("no end reported")?;
+                let closed = ws.connection().closed().cloned().ok_or("no end reported")?;
                 let by_server = closed.initiator == Initiator::Peer;
                 return ended(&closed, by_server);
             }
@@ -127,7 +127,7 @@ fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Optio
                 );
                 return Ok(None);
             }
-            Ok(Event::Closed(_)) => return Ok(ws.ended().cloned()),
+            Ok(Event::Closed(_)) => return Ok(ws.connection().closed().cloned()),
             Ok(_) => {}
             Err(Error::Io(e))
                 if matches!(

@@ -328,10 +328,10 @@ impl ClientHandshake {
     /// Checks the deadline at `now`: [`ResponseError::Timeout`] once it has
     /// passed.
     pub fn handle_timeout(&self, now: Duration) -> Result<(), ResponseError> {
-        self.block.check_deadline(now).map_err(|error| match error {
-            HttpError::Timeout { limit } => ResponseError::Timeout(limit),
-            other => ResponseError::Http(other),
-        })
+        match self.block.expired(now) {
+            Some(limit) => Err(ResponseError::Timeout(limit)),
+            None => Ok(()),
+        }
     }
 
     /// Reads the response from `buf`, which holds every byte received so far.

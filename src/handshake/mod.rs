@@ -258,12 +258,11 @@ impl HeaderBlock {
         }
     }
 
-    /// An error once `now` is at or past the deadline.
-    fn check_deadline(&self, now: Duration) -> Result<(), HttpError> {
-        match (self.deadline, self.limits.timeout) {
-            (Some(deadline), Some(limit)) if now >= deadline => Err(HttpError::Timeout { limit }),
-            _ => Ok(()),
-        }
+    /// The time limit, once `now` is at or past the deadline.
+    fn expired(&self, now: Duration) -> Option<Duration> {
+        self.limits
+            .timeout
+            .filter(|_| self.deadline.is_some_and(|deadline| now >= deadline))
     }
 
     /// The length of the header block at the start of `buf`, once complete.

@@ -71,7 +71,10 @@ impl ServerHandshake {
     /// passed. Answer with its [`response`](HttpError::response) (408) or
     /// simply close the connection.
     pub fn handle_timeout(&self, now: Duration) -> Result<(), HttpError> {
-        self.block.check_deadline(now)
+        match self.block.expired(now) {
+            Some(limit) => Err(HttpError::Timeout { limit }),
+            None => Ok(()),
+        }
     }
 
     /// Reads the request from `buf`, which holds every byte received so far.

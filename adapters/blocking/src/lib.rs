@@ -14,7 +14,8 @@
 //!         Event::Text(text) => ws.send(Message::Text(text))?,
 //!         Event::Binary(data) => ws.send(Message::Binary(data))?,
 //!         Event::Closed(_) => {
-//!             println!("{:?}", ws.ended()); // how: code, reason, the violation
+//!             // How: the code, the reason, the violation if any.
+//!             println!("{:?}", ws.connection().closed());
 //!             break;
 //!         }
 //!         _ => {}
@@ -23,7 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The last event is [`Event::Closed`]; [`WebSocket::ended`] then says how
+//! The last event is [`Event::Closed`]; `ws.connection().closed()` says how
 //! the connection ended (a close handshake, a protocol error with its close
 //! code, end of file, a timeout). Before `read` returns it, everything
 //! queued (the close frame above all) is written and the transport is
@@ -41,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use wscore::close::CloseCode;
-use wscore::connection::{Closed, Config, Connection, Event, Message};
+use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
 pub use wscore::handshake::Limits;
@@ -90,8 +91,6 @@ pub struct WebSocket<S> {
     conn: Connection,
     buf: BytesMut,
     start: Instant,
-    /// How it ended, once [`Event::Closed`] was handed out.
-    ended: Option<Closed>,
 }
 
 impl<S: Transport> WebSocket<S> {
@@ -168,7 +167,6 @@ impl<S: Transport> WebSocket<S> {
             conn,
             buf,
             start,
-            ended: None,
         }
     }
 
@@ -176,12 +174,14 @@ impl<S: Transport> WebSocket<S> {
     /// everything queued is written and the transport closed; after it,
     /// [`Error::Closed`].
     pub fn read(&mut self) -> Result<Event, Error> {
-        if let Some(closed) = &self.ended {
-            return Err(Error::Closed(closed.clone()));
-        }
         loop {
             if let Some(event) = self.next_event()? {
                 return Ok(event);
+            }
+            // The end is the last event: decided and no event left means
+            // it was handed out.
+            if let Some(closed) = self.conn.closed() {
+                return Err(Error::Closed(closed.clone()));
             }
             if self.buf.capacity() == self.buf.len() {
                 self.buf
@@ -223,10 +223,7 @@ impl<S: Transport> WebSocket<S> {
             return Ok(None);
         };
         match &event {
-            Event::Closed(_) => {
-                self.ended = self.conn.closed().cloned();
-                self.close_transport();
-            }
+            Event::Closed(_) => self.close_transport(),
             _ => self.flush()?,
         }
         Ok(Some(event))
@@ -262,12 +259,6 @@ impl<S: Transport> WebSocket<S> {
         let now = self.now();
         self.conn.close(now, code, reason)?;
         self.flush()
-    }
-
-    /// How the connection ended, once [`read`](Self::read) has returned
-    /// [`Event::Closed`].
-    pub fn ended(&self) -> Option<&Closed> {
-        self.ended.as_ref()
     }
 
     /// The protocol state machine underneath.

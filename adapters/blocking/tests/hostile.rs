@@ -45,7 +45,7 @@ fn serve(stream: TcpStream) -> String {
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)).unwrap(),
-            Ok(Event::Closed(_)) => return format!("ended: {}", ws.ended().unwrap()),
+            Ok(Event::Closed(_)) => return format!("ended: {}", ws.connection().closed().unwrap()),
             Ok(_) => {}
             Err(wscore_blocking::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(error) => return format!("failed: {error}"),

@@ -48,7 +48,7 @@ fn frames_behind_the_request_are_read_at_once() {
     let mut ws = WebSocket::accept(stream).unwrap();
     assert!(matches!(ws.read(), Ok(Event::Text(text)) if text.as_str() == "hi"));
     assert!(matches!(ws.read(), Ok(Event::Closed(code)) if code.as_u16() == 1000));
-    assert!(ws.ended().unwrap().clean);
+    assert!(ws.connection().closed().unwrap().clean);
     assert!(matches!(ws.read(), Err(Error::Closed(closed)) if closed.clean));
     // The 101, then our close reply (1000) went out.
     let output = &ws.get_ref().output;

@@ -48,7 +48,7 @@ fn deflate_echo(listener: TcpListener) {
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)).unwrap(),
-            Ok(Event::Closed(_)) => return assert!(ws.ended().unwrap().clean),
+            Ok(Event::Closed(_)) => return assert!(ws.connection().closed().unwrap().clean),
             Ok(_) => {}
             Err(error) => panic!("echo server: {error}"),
         }
@@ -95,7 +95,7 @@ fn send_uncompressed_leaves_compression_out() {
     assert!(sizes[1] > text.len(), "{sizes:?}");
     ws.close(wscore::close::CloseCode::NORMAL, "").unwrap();
     while !matches!(ws.read().unwrap(), Event::Closed(_)) {}
-    let closed = ws.ended().unwrap();
+    let closed = ws.connection().closed().unwrap();
     assert!(closed.clean, "{closed}");
     assert!(matches!(ws.read(), Err(Error::Closed(_))), "reported once");
     server.join().unwrap();
