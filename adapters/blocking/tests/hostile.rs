@@ -2,7 +2,6 @@
 //! same deadline and the same graceful close as the tokio adapter, asserted
 //! from the peer's side.
 
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
@@ -13,7 +12,7 @@ use wscore_blocking::{Accept, Decision, Limits, Request, WebSocket};
 
 #[path = "../../tokio/tests/peer/mod.rs"]
 mod peer;
-use peer::{flood_reads_1009_and_a_clean_end, read_to_end, text};
+use peer::{exchange, flood_reads_1009_and_a_clean_end, text};
 
 /// A thread-per-connection echo server with a 500 ms handshake deadline;
 /// each connection's outcome comes out of the channel.
@@ -56,9 +55,7 @@ fn serve(stream: TcpStream) -> String {
 #[test]
 fn a_silent_client_gets_408_at_the_deadline() {
     let (addr, outcomes) = server();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
-    let (received, end, elapsed) = read_to_end(&mut stream);
+    let (received, end, elapsed) = exchange(addr, b"GET / HTTP/1.1\r\n");
     assert!(end.is_ok(), "{end:?}");
     assert!(text(&received).starts_with("HTTP/1.1 408 Request Timeout\r\n"));
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");

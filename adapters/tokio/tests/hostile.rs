@@ -17,8 +17,8 @@ use wscore_tokio::{Accept, Decision, Limits, Reject, Request, RequestKind};
 
 mod peer;
 use peer::{
-    close_frame, flood_reads_1009_and_a_clean_end, masked_header, read_to_end, text, upgraded,
-    UPGRADE,
+    close_frame, exchange, flood_reads_1009_and_a_clean_end, masked_header, read_to_end, text,
+    upgraded, UPGRADE,
 };
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -77,9 +77,7 @@ async fn serve(stream: tokio::net::TcpStream) -> String {
 fn a_silent_client_gets_408_and_is_dropped_at_the_deadline() {
     let (addr, outcomes) = server();
     for sent in [&b""[..], b"GET / HT"] {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream.write_all(sent).unwrap();
-        let (received, end, elapsed) = read_to_end(&mut stream);
+        let (received, end, elapsed) = exchange(addr, sent);
         assert!(end.is_ok(), "a clean end of file, not {end:?}");
         assert!(
             text(&received).starts_with("HTTP/1.1 408 Request Timeout\r\n"),
@@ -163,11 +161,7 @@ fn a_tls_client_hello_gets_400_naming_it_at_once() {
 #[test]
 fn the_http2_preface_gets_400_naming_it() {
     let (addr, _) = server();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-        .unwrap();
-    let (received, end, _) = read_to_end(&mut stream);
+    let (received, end, _) = exchange(addr, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     assert!(text(&received).starts_with("HTTP/1.1 400 "));
     assert!(text(&received).contains("HTTP/2 connection preface on an HTTP/1.1 port"));
     assert!(end.is_ok());
@@ -180,9 +174,7 @@ fn a_stripped_upgrade_gets_426_and_the_hint_not_the_page() {
     let stripped = UPGRADE
         .replace("Upgrade: websocket\r\n", "")
         .replace("Connection: Upgrade\r\n", "");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(stripped.as_bytes()).unwrap();
-    let (received, _, _) = read_to_end(&mut stream);
+    let (received, _, _) = exchange(addr, stripped.as_bytes());
     let response = text(&received);
     assert!(
         response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
@@ -196,11 +188,7 @@ fn a_stripped_upgrade_gets_426_and_the_hint_not_the_page() {
         .contains("something on the way removed them"));
 
     // The same path as plain HTTP still gets the page.
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .unwrap();
-    let (received, _, _) = read_to_end(&mut stream);
+    let (received, _, _) = exchange(addr, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     assert!(text(&received).starts_with("HTTP/1.1 200 OK\r\n"));
     assert!(text(&received).ends_with("<h1>the page</h1>\n"));
 }
@@ -209,9 +197,7 @@ fn a_stripped_upgrade_gets_426_and_the_hint_not_the_page() {
 fn a_page_from_another_site_gets_403_naming_its_origin() {
     let (addr, _) = server();
     let foreign = UPGRADE.replace("\r\n\r\n", "\r\nOrigin: https://evil.example\r\n\r\n");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(foreign.as_bytes()).unwrap();
-    let (received, _, _) = read_to_end(&mut stream);
+    let (received, _, _) = exchange(addr, foreign.as_bytes());
     assert!(text(&received).starts_with("HTTP/1.1 403 Forbidden\r\n"));
     assert!(text(&received)
         .contains("a page from origin https://evil.example may not open a WebSocket"));

@@ -35,6 +35,14 @@ pub fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap()
 }
 
+/// Sends `bytes` on a fresh connection to `addr`, then reads as
+/// [`read_to_end`] does.
+pub fn exchange(addr: SocketAddr, bytes: &[u8]) -> (Vec<u8>, io::Result<()>, Duration) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(bytes).unwrap();
+    read_to_end(&mut stream)
+}
+
 /// Opens a WebSocket by hand; returns the socket after the 101.
 pub fn upgraded(addr: SocketAddr) -> TcpStream {
     let mut stream = TcpStream::connect(addr).unwrap();
