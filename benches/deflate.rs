@@ -8,7 +8,7 @@
 //!
 //! `cargo bench --bench deflate`
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
@@ -45,14 +45,11 @@ fn json(len: usize, seed: u64) -> String {
 
 /// Moves everything `from` has to write into `to`'s read buffer.
 fn deliver(from: &mut Connection, to: &mut Connection, buf: &mut BytesMut) -> Event {
-    loop {
-        let pending = from.transmit_bytes();
-        if pending.is_empty() {
-            break;
-        }
-        buf.extend_from_slice(pending);
-        let written = pending.len();
-        from.advance_transmit(written);
+    let mut transmit = from.transmit();
+    while transmit.has_remaining() {
+        buf.extend_from_slice(transmit.chunk());
+        let written = transmit.chunk().len();
+        transmit.advance(written);
     }
     to.receive(Duration::ZERO, buf);
     to.poll_event().unwrap()

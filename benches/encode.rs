@@ -21,13 +21,14 @@
 
 mod common;
 
+use bytes::Buf;
 use bytes::Bytes;
 use common::Replay;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use fastwebsockets::{Frame, Payload};
 use std::hint::black_box;
 use std::time::Duration;
-use wscore::connection::{Config, Connection, Message};
+use wscore::connection::{Config, Connection, Message, MessageRef};
 use wscore::mask::apply_mask;
 use wscore::Role;
 
@@ -39,13 +40,10 @@ fn wscore_send(conn: &mut Connection, message: Message) {
 
 /// Writes what is waiting through the borrowed-slice path.
 fn write_out(conn: &mut Connection) {
-    loop {
-        let pending = black_box(conn.transmit_bytes());
-        if pending.is_empty() {
-            break;
-        }
-        let written = pending.len();
-        conn.advance_transmit(written);
+    let mut transmit = conn.transmit();
+    while transmit.has_remaining() {
+        let written = black_box(transmit.chunk()).len();
+        transmit.advance(written);
     }
 }
 
@@ -113,7 +111,8 @@ fn small_messages(c: &mut Criterion, role: Role) {
     group.bench_function("wscore-slice", |b| {
         b.iter(|| {
             for _ in 0..COUNT {
-                conn.send_binary(black_box(payload)).unwrap();
+                conn.send_ref(MessageRef::Binary(black_box(payload)))
+                    .unwrap();
                 write_out(&mut conn);
             }
         })

@@ -1,11 +1,12 @@
 //! The connection state machine: every rule, both roles, and the failures
 //! that took production servers down, which here are values.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{
-    Closed, Config, Connection, Event, Initiator, Message, ProtocolError, SendError, State,
+    Closed, Config, Connection, Event, Initiator, Message, MessageRef, ProtocolError, SendError,
+    State,
 };
 use wscore::frame::{FrameError, Opcode};
 use wscore::Role;
@@ -507,8 +508,8 @@ fn slices_are_sent_as_messages_are() {
                 let text = "é".repeat(len / 2);
                 by_message.send(Message::binary(data.clone())).unwrap();
                 by_message.send(Message::text(text.clone())).unwrap();
-                by_slice.send_binary(&data).unwrap();
-                by_slice.send_text(&text).unwrap();
+                by_slice.send_ref(MessageRef::Binary(&data)).unwrap();
+                by_slice.send_ref(MessageRef::Text(&text)).unwrap();
             }
             let (expected, got) = (transmitted(&mut by_message), transmitted(&mut by_slice));
             assert_eq!(frames_written(role, &got), frames_written(role, &expected));
@@ -516,22 +517,28 @@ fn slices_are_sent_as_messages_are() {
                 assert_eq!(got, expected);
             }
             by_slice.close(T0, CloseCode::NORMAL, "").unwrap();
-            assert_eq!(by_slice.send_text("late"), Err(SendError::Closed));
-            assert_eq!(by_slice.send_binary(b"late"), Err(SendError::Closed));
+            assert_eq!(
+                by_slice.send_ref(MessageRef::Text("late")),
+                Err(SendError::Closed)
+            );
+            assert_eq!(
+                by_slice.send_ref(MessageRef::Binary(b"late")),
+                Err(SendError::Closed)
+            );
         }
     }
 }
 
 #[test]
 fn backpressure_counts_queued_bytes() {
-    let mut conn = Connection::new(Role::Server, Config::new().high_water_mark(1000), T0);
+    let mut conn = Connection::new(Role::Server, Config::new().transmit_high_water(1000), T0);
     conn.send(Message::binary(vec![0; 600])).unwrap();
-    assert!(!conn.is_write_buffer_full());
+    assert!(!conn.is_transmit_full());
     conn.send(Message::binary(vec![0; 600])).unwrap();
-    assert!(conn.is_write_buffer_full());
-    assert_eq!(conn.buffered_amount(), 1208);
+    assert!(conn.is_transmit_full());
+    assert_eq!(conn.transmit_len(), 1208);
     while conn.poll_transmit().is_some() {}
-    assert_eq!(conn.buffered_amount(), 0);
+    assert_eq!(conn.transmit_len(), 0);
 }
 
 #[test]
@@ -646,22 +653,20 @@ fn vectored_view_and_partial_writes_across_chunks() {
     conn.send(Message::text("small")).unwrap();
     conn.send(Message::binary(vec![9; 1000])).unwrap(); // large: its own chunk
     conn.send(Message::text("after")).unwrap();
-    let expected: Vec<u8> = conn.transmit_chunks().flatten().copied().collect();
-    assert!(
-        conn.transmit_chunks().count() >= 3,
-        "header+small, payload, then the rest"
-    );
+    let mut slices = [std::io::IoSlice::new(&[]); 8];
+    let mut transmit = conn.transmit();
+    let count = transmit.chunks_vectored(&mut slices);
+    assert!(count >= 3, "header+small, payload, then the rest");
+    let expected: Vec<u8> = slices[..count]
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .collect();
+    assert_eq!(expected.len(), transmit.remaining());
     // Write it out in odd-sized pieces that end inside chunks.
     let mut written = Vec::new();
-    while conn.buffered_amount() > 0 {
-        let piece: Vec<u8> = conn
-            .transmit_chunks()
-            .flatten()
-            .copied()
-            .take(333)
-            .collect();
+    while transmit.has_remaining() {
+        let piece = transmit.copy_to_bytes(transmit.remaining().min(333));
         written.extend_from_slice(&piece);
-        conn.advance_transmit(piece.len());
     }
     assert_eq!(written, expected);
     assert_eq!(

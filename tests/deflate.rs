@@ -6,7 +6,7 @@
 use bytes::BytesMut;
 use std::time::Duration;
 use wscore::close::CloseCode;
-use wscore::connection::{Config, Connection, Event, Message, ProtocolError, State};
+use wscore::connection::{Config, Connection, Event, Message, MessageRef, ProtocolError, State};
 use wscore::extensions::deflate::{CompressionError, DeflateConfig, DeflateParams};
 use wscore::frame::{Opcode, Rsv};
 use wscore::handshake::client::{ClientRequest, ResponseError};
@@ -800,9 +800,11 @@ fn uncompressed_messages_pass_on_a_deflate_connection() {
 fn slices_are_compressed_too() {
     let (mut client, mut server) = pair(DeflateConfig::new(), DeflateConfig::new(), Config::new());
     let text = json(3000, 11);
-    client.send_text(&text).unwrap();
-    client.send_binary(text.as_bytes()).unwrap();
-    client.send_text("tiny").unwrap();
+    client.send_ref(MessageRef::Text(&text)).unwrap();
+    client
+        .send_ref(MessageRef::Binary(text.as_bytes()))
+        .unwrap();
+    client.send_ref(MessageRef::Text("tiny")).unwrap();
     let wire = transmitted(&mut client);
     let rsv: Vec<bool> = headers(Role::Client, &wire)
         .iter()
@@ -826,9 +828,9 @@ fn a_message_can_skip_compression_without_disturbing_the_context() {
     let public = json(2000, 12);
     let secret = format!("token={}", "s3cr3t".repeat(20));
     client.send(Message::text(public.clone())).unwrap();
-    client
-        .send_uncompressed(Message::text(secret.clone()))
-        .unwrap();
+    client.set_compression(false);
+    client.send(Message::text(secret.clone())).unwrap();
+    client.set_compression(true);
     client.send(Message::text(public.clone())).unwrap();
     let wire = transmitted(&mut client);
     let frames = headers(Role::Client, &wire);

@@ -28,26 +28,17 @@ fn echo(input: &mut [u8], out: &mut [u8; 64]) -> usize {
     let mut decoder = FrameDecoder::new(FrameRules::new(Role::Server).max_frame_size(50));
     let mut input = input;
     let mut opcode = Opcode::Binary;
-    let mut len = 0;
+    let mut payload: &[u8] = &[];
     while let Ok(Some(item)) = decoder.decode(&mut input) {
         match item {
             Item::Header(header) => opcode = header.opcode,
-            Item::Payload { data, .. } => {
-                let Some(slot) = out.get_mut(14 + len..14 + len + data.len()) else {
-                    return 0;
-                };
-                slot.copy_from_slice(data);
-                len += data.len();
-            }
+            // One frame: its payload arrives in one piece here.
+            Item::Payload { data, .. } => payload = data,
         }
     }
-    let Ok(header) = FrameHeader::new(opcode, len as u64).encode() else {
-        return 0;
-    };
-    // Move the payload up against the header.
-    out.copy_within(14..14 + len, header.len());
-    out[..header.len()].copy_from_slice(&header);
-    header.len() + len
+    FrameHeader::new(opcode, 0)
+        .encode_into(payload, out)
+        .unwrap_or(0)
 }
 
 /// Whether the RFC 6455 §1.3 sample request checks out, with its accept key.

@@ -19,7 +19,7 @@ pub struct Config {
     pub(crate) max_message_size: usize,
     pub(crate) streaming: bool,
     pub(crate) send_frame_size: usize,
-    pub(crate) high_water_mark: usize,
+    pub(crate) transmit_high_water: usize,
     pub(crate) auto_pong: bool,
     pub(crate) keepalive: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
@@ -35,7 +35,7 @@ impl Config {
     /// | [`max_message_size`](Self::max_message_size) | 64 MiB |
     /// | [`streaming`](Self::streaming) | off |
     /// | [`send_frame_size`](Self::send_frame_size) | 16 MiB |
-    /// | [`high_water_mark`](Self::high_water_mark) | 1 MiB |
+    /// | [`transmit_high_water`](Self::transmit_high_water) | 1 MiB |
     /// | [`auto_pong`](Self::auto_pong) | on |
     /// | [`keepalive`](Self::keepalive) | off |
     /// | [`idle_timeout`](Self::idle_timeout) | off |
@@ -46,7 +46,7 @@ impl Config {
             max_message_size: 64 << 20,
             streaming: false,
             send_frame_size: 16 << 20,
-            high_water_mark: 1 << 20,
+            transmit_high_water: 1 << 20,
             auto_pong: true,
             keepalive: None,
             idle_timeout: None,
@@ -82,10 +82,10 @@ impl Config {
     }
 
     /// How many bytes may wait to be written before
-    /// [`Connection::is_write_buffer_full`](super::Connection::is_write_buffer_full)
+    /// [`Connection::is_transmit_full`](super::Connection::is_transmit_full)
     /// tells the application to stop sending.
-    pub const fn high_water_mark(mut self, bytes: usize) -> Self {
-        self.high_water_mark = bytes;
+    pub const fn transmit_high_water(mut self, bytes: usize) -> Self {
+        self.transmit_high_water = bytes;
         self
     }
 

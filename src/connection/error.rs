@@ -3,8 +3,7 @@
 use core::fmt;
 
 use crate::close::{CloseCode, ClosePayloadError};
-#[cfg(feature = "deflate")]
-use crate::extensions::deflate::CompressionError;
+use crate::extensions::CompressionError;
 use crate::frame::FrameError;
 use crate::random::RngUnavailable;
 use crate::utf8::InvalidUtf8;
@@ -27,8 +26,8 @@ pub enum ProtocolError {
     InvalidUtf8,
     /// A close frame's payload is invalid.
     Close(ClosePayloadError),
-    /// A compressed message breaks permessage-deflate's rules or limit.
-    #[cfg(feature = "deflate")]
+    /// A compressed message breaks permessage-deflate's rules or limit
+    /// (only once it is agreed, which takes the `deflate` feature).
     Compression(CompressionError),
 }
 
@@ -40,7 +39,6 @@ impl ProtocolError {
             Self::MessageTooBig { .. } => CloseCode::MESSAGE_TOO_BIG,
             Self::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             Self::Close(error) => error.close_code(),
-            #[cfg(feature = "deflate")]
             Self::Compression(error) => error.close_code(),
         }
     }
@@ -58,7 +56,6 @@ impl fmt::Display for ProtocolError {
             }
             Self::InvalidUtf8 => InvalidUtf8.fmt(f),
             Self::Close(error) => error.fmt(f),
-            #[cfg(feature = "deflate")]
             Self::Compression(error) => error.fmt(f),
         }
     }
@@ -66,7 +63,6 @@ impl fmt::Display for ProtocolError {
 
 impl core::error::Error for ProtocolError {}
 
-#[cfg(feature = "deflate")]
 impl From<CompressionError> for ProtocolError {
     fn from(error: CompressionError) -> Self {
         Self::Compression(error)
@@ -98,6 +94,9 @@ pub enum SendError {
     /// The connection is closing or closed: nothing more may be sent after
     /// a close frame (RFC 6455 §5.5.1).
     Closed,
+    /// A whole message while one sent in fragments is unfinished: its
+    /// last fragment (`fin`) must come first (RFC 6455 §5.4).
+    FragmentsUnfinished,
     /// A ping or pong payload over 125 bytes.
     ControlTooLong(usize),
     /// An invalid close code or an overlong reason.
@@ -110,6 +109,9 @@ impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Closed => f.write_str("cannot send: the connection is closing or closed"),
+            Self::FragmentsUnfinished => f.write_str(
+                "cannot send a message while one sent in fragments is unfinished: send its last fragment (fin) first (RFC 6455 §5.4)",
+            ),
             Self::ControlTooLong(len) => write!(
                 f,
                 "cannot send a ping or pong of {len} bytes: control frames carry at most 125 (RFC 6455 §5.5)"

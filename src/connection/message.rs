@@ -112,6 +112,21 @@ pub enum Message {
     Ping(Bytes),
     /// An unsolicited pong (a heartbeat that expects no answer).
     Pong(Bytes),
+    /// A piece of a message sent as it is produced, one frame per piece,
+    /// never compressed; the piece with `fin` ends it. Pings and pongs may
+    /// go between pieces, other messages may not. In streaming mode
+    /// ([`Config::streaming`](super::Config::streaming)) the adapters
+    /// deliver received pieces this way too.
+    Fragment {
+        /// Whether the message is text (read from its first piece). The
+        /// pieces together must be UTF-8; a code point may be split
+        /// between two.
+        text: bool,
+        /// The bytes.
+        data: Bytes,
+        /// Whether this piece ends the message.
+        fin: bool,
+    },
 }
 
 impl Message {
@@ -135,6 +150,17 @@ impl Message {
     pub fn pong(data: impl Into<Bytes>) -> Self {
         Self::Pong(data.into())
     }
+}
+
+/// A text or binary message to send from borrowed bytes, with
+/// [`Connection::send_ref`](super::Connection::send_ref): the bytes are
+/// copied as they are framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageRef<'a> {
+    /// A text message.
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
 }
 
 /// The code and reason of a close frame.

@@ -83,31 +83,31 @@
 
 mod config;
 mod error;
+mod incoming;
 mod message;
 mod outgoing;
+mod timers;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 use core::time::Duration;
+#[cfg(feature = "std")]
+use std::io::IoSlice;
 
 pub use config::Config;
 pub use error::{ProtocolError, SendError};
-pub use message::{CloseFrame, Event, Message, Utf8Bytes};
+pub use message::{CloseFrame, Event, Message, MessageRef, Utf8Bytes};
 
 use crate::close::{encode_close_payload, parse_close_payload, CloseCode, MAX_REASON_LEN};
-#[cfg(feature = "deflate")]
-use crate::extensions::deflate::{
-    CompressionError, Compressor, Decompressor, DeflateConfig, DeflateParams,
-};
-use crate::frame::{FrameHeader, FrameRules, HeaderStatus, Opcode, Sequencer};
-use crate::mask::apply_mask;
+use crate::extensions::Agreed;
+use crate::frame::{FrameRules, Opcode};
 use crate::random::Rng;
-use crate::utf8::Utf8Validator;
 use crate::Role;
+use incoming::{Incoming, Step};
 use outgoing::Outgoing;
+use timers::Timers;
 
 /// Where a connection is in its life; see the [module docs](self) for the
 /// transitions.
@@ -193,52 +193,17 @@ pub enum Initiator {
     Peer,
 }
 
-/// Payload is unmasked and validated in blocks of this size, small enough to
-/// stay in the core's cache between the two passes.
-const BLOCK: usize = 16 << 10;
-
-/// The frame being received: its header is checked, its payload is still
-/// arriving in the read buffer.
-#[derive(Clone, Copy, Debug)]
-struct Incoming {
-    header: FrameHeader,
-    header_len: usize,
-    /// Payload bytes already unmasked (and, for text, validated) in place.
-    ready: usize,
-}
-
-/// A fragmented or compressed message being put together.
-#[derive(Debug)]
-struct Assembly {
-    text: bool,
-    data: Vec<u8>,
-}
-
 /// An open WebSocket; see the [module docs](self).
 pub struct Connection {
     role: Role,
     config: Config,
-    rules: FrameRules,
-    sequencer: Sequencer,
     state: State,
-    incoming: Option<Incoming>,
-    /// Whether the message in progress is text, in streaming mode.
-    streaming_text: Option<bool>,
-    assembly: Option<Assembly>,
-    utf8: Utf8Validator,
+    incoming: Incoming,
     events: VecDeque<Event>,
     outgoing: Outgoing,
-    last_heard: Duration,
-    last_ping: Duration,
-    close_deadline: Option<Duration>,
+    timers: Timers,
     /// A violation found behind events the application has not taken yet.
     pending_error: Option<ProtocolError>,
-    /// The peer's compressed messages' inflater, once permessage-deflate is agreed.
-    #[cfg(feature = "deflate")]
-    inflater: Option<Decompressor>,
-    /// Whether the message in progress is compressed.
-    #[cfg(feature = "deflate")]
-    compressed: bool,
 }
 
 impl Connection {
@@ -252,64 +217,45 @@ impl Connection {
 
     /// A connection whose client mask keys come from `rng`.
     pub fn with_rng(role: Role, config: Config, now: Duration, rng: Box<dyn Rng + Send>) -> Self {
+        let rules = FrameRules::new(role).max_frame_size(config.max_frame_size);
+        let (encoder, decoder) = Agreed::default().codecs(role);
         Self {
             role,
             config,
-            rules: FrameRules::new(role).max_frame_size(config.max_frame_size),
-            sequencer: Sequencer::new(),
             state: State::Open,
-            incoming: None,
-            streaming_text: None,
-            assembly: None,
-            utf8: Utf8Validator::new(),
+            incoming: Incoming::new(rules, decoder),
             events: VecDeque::new(),
-            outgoing: Outgoing::new(role, rng, config.send_frame_size),
-            last_heard: now,
-            last_ping: now,
-            close_deadline: None,
+            outgoing: Outgoing::new(role, rng, config.send_frame_size, encoder),
+            timers: Timers::new(now),
             pending_error: None,
-            #[cfg(feature = "deflate")]
-            inflater: None,
-            #[cfg(feature = "deflate")]
-            compressed: false,
         }
     }
 
     /// A connection with what its handshake agreed turned on.
-    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
     pub(crate) fn agreed(
         role: Role,
         config: Config,
         now: Duration,
         rng: Box<dyn Rng + Send>,
-        agreed: crate::extensions::Agreed,
+        agreed: Agreed,
     ) -> Self {
-        #[allow(unused_mut)]
         let mut connection = Self::with_rng(role, config, now, rng);
-        #[cfg(feature = "deflate")]
-        if let Some((params, config)) = agreed.deflate {
-            connection.enable_deflate(params, config);
-        }
+        connection.set_agreed(agreed);
         connection
     }
 
-    /// Turns on permessage-deflate with the parameters a handshake agreed.
-    /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
-    /// and [`Response::into_connection`](crate::handshake::client::Response::into_connection)
-    /// do it; this is for connections whose handshake happened elsewhere.
-    /// Call it before any frame is sent or received.
-    #[cfg(feature = "deflate")]
-    pub fn enable_deflate(&mut self, params: DeflateParams, config: DeflateConfig) {
-        self.rules = self.rules.extension_rsv(crate::frame::Rsv::RSV1);
-        self.inflater = Some(Decompressor::new(self.role, params));
-        self.outgoing
-            .enable_deflate(Compressor::new(self.role, &params, &config));
+    /// Applies what a handshake agreed, before any frame is sent or
+    /// received.
+    pub(crate) fn set_agreed(&mut self, agreed: Agreed) {
+        let (encoder, decoder) = agreed.codecs(self.role);
+        let rules = FrameRules::new(self.role).max_frame_size(self.config.max_frame_size);
+        self.incoming = Incoming::new(rules, decoder);
+        self.outgoing.set_encoder(encoder);
     }
 
-    /// The permessage-deflate parameters in force, if any.
-    #[cfg(feature = "deflate")]
-    pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.inflater.as_ref().map(Decompressor::params)
+    /// The receiving half of the agreed extensions.
+    pub(crate) fn decoder(&self) -> &crate::extensions::Decoder {
+        self.incoming.decoder()
     }
 
     /// This endpoint's role.
@@ -340,12 +286,21 @@ impl Connection {
     /// taken. Input after that is ignored.
     pub fn receive(&mut self, now: Duration, buf: &mut BytesMut) {
         if !buf.is_empty() {
-            self.last_heard = now;
+            self.timers.heard(now);
         }
         while self.accepts_input() && self.pending_error.is_none() {
-            match self.read_frame(buf) {
-                Ok(true) => {}
-                Ok(false) => return,
+            let step = match self.incoming.read(buf, &self.config) {
+                Ok(Step::Blocked) => return,
+                Ok(Step::Progress) => Ok(()),
+                Ok(Step::Deliver(event)) => {
+                    self.events.push_back(event);
+                    Ok(())
+                }
+                Ok(Step::Control(opcode, payload)) => self.on_control(opcode, payload),
+                Err(error) => Err(error),
+            };
+            match step {
+                Ok(()) => {}
                 Err(error) => {
                     if self.events.is_empty() {
                         self.fail(error);
@@ -398,59 +353,56 @@ impl Connection {
             return Err(SendError::Closed);
         }
         match message {
-            Message::Text(text) => self.outgoing.message(Opcode::Text, text.into_bytes()),
-            Message::Binary(data) => self.outgoing.message(Opcode::Binary, data),
+            Message::Text(text) => {
+                self.outgoing.check_whole()?;
+                self.outgoing.message(Opcode::Text, text.into_bytes())
+            }
+            Message::Binary(data) => {
+                self.outgoing.check_whole()?;
+                self.outgoing.message(Opcode::Binary, data)
+            }
             Message::Ping(data) => self.outgoing.control(Opcode::Ping, data),
             Message::Pong(data) => self.outgoing.control(Opcode::Pong, data),
+            Message::Fragment { text, data, fin } => self.outgoing.fragment(text, data, fin),
         }
     }
 
-    /// Queues a message uncompressed even though permessage-deflate is
-    /// agreed. Compression leaks through sizes what a message shares with
-    /// earlier ones (the CRIME and BREACH attacks): send secrets this way
-    /// when attacker-influenced data travels compressed on the same
-    /// connection. The compression context is not touched.
-    #[cfg(feature = "deflate")]
-    pub fn send_uncompressed(&mut self, message: Message) -> Result<(), SendError> {
-        let compressor = self.outgoing.take_compressor();
-        let sent = self.send(message);
-        if let Some(compressor) = compressor {
-            self.outgoing.enable_deflate(compressor);
-        }
-        sent
-    }
-
-    /// Queues a text message, copying `text`: for short messages the
-    /// cheapest way to send, with no [`Message`] or `Bytes` to build. Long
-    /// ones are copied once, then sent as [`send`](Self::send) sends them.
+    /// Queues a text or binary message from borrowed bytes, copying them
+    /// as it frames them: for short messages the cheapest way to send, with
+    /// no `Bytes` to build. Long ones are copied once, then sent as
+    /// [`send`](Self::send) sends them.
     ///
     /// ```
+    /// use bytes::Buf;
     /// use std::time::Duration;
-    /// use wscore::connection::{Config, Connection};
+    /// use wscore::connection::{Config, Connection, MessageRef};
     /// use wscore::Role;
     ///
     /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
-    /// conn.send_text("hi")?;
-    /// assert_eq!(conn.transmit_bytes(), b"\x81\x02hi");
+    /// conn.send_ref(MessageRef::Text("hi"))?;
+    /// assert_eq!(conn.transmit().chunk(), b"\x81\x02hi");
     /// # Ok::<(), wscore::connection::SendError>(())
     /// ```
     #[inline]
-    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
-        self.send_slice(Opcode::Text, text.as_bytes())
-    }
-
-    /// Queues a binary message, copying `data`; see [`send_text`](Self::send_text).
-    #[inline]
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.send_slice(Opcode::Binary, data)
-    }
-
-    #[inline]
-    fn send_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
+    pub fn send_ref(&mut self, message: MessageRef<'_>) -> Result<(), SendError> {
         if !matches!(self.state, State::Open) {
             return Err(SendError::Closed);
         }
-        self.outgoing.message_slice(opcode, data)
+        self.outgoing.check_whole()?;
+        match message {
+            MessageRef::Text(text) => self.outgoing.message_slice(Opcode::Text, text.as_bytes()),
+            MessageRef::Binary(data) => self.outgoing.message_slice(Opcode::Binary, data),
+        }
+    }
+
+    /// Whether the messages sent from now on may be compressed, when
+    /// permessage-deflate is agreed (on by default). Compression leaks
+    /// through sizes what a message shares with earlier ones (the CRIME and
+    /// BREACH attacks): turn it off around a secret when attacker-influenced
+    /// data travels compressed on the same connection. The compression
+    /// context is not touched.
+    pub fn set_compression(&mut self, on: bool) {
+        self.outgoing.set_compression(on);
     }
 
     /// Starts the close handshake with `code` and `reason`. Closing a
@@ -464,7 +416,7 @@ impl Connection {
             code,
             reason: Utf8Bytes::from(String::from(reason)),
         });
-        self.close_deadline = self.config.close_timeout.map(|timeout| now + timeout);
+        self.timers.closing(now, &self.config);
         Ok(())
     }
 
@@ -477,13 +429,13 @@ impl Connection {
         chunk
     }
 
-    /// The next bytes to write, without taking them: write what the
-    /// transport accepts, then call [`advance_transmit`](Self::advance_transmit)
-    /// with that count. Empty when nothing is waiting. Cheaper than
-    /// [`poll_transmit`](Self::poll_transmit) for small messages: no chunk
-    /// changes hands.
+    /// The bytes waiting to be written, as a [`Buf`]: write from its
+    /// [`chunk`](Buf::chunk) (or its `chunks_vectored`, for a vectored
+    /// write), then [`advance`](Buf::advance) by what the transport took.
+    /// Writers that take a `Buf` (tokio's `write_buf`) take it as it is.
     ///
     /// ```
+    /// use bytes::Buf;
     /// use std::time::Duration;
     /// use wscore::connection::{Config, Connection, Message};
     /// use wscore::Role;
@@ -491,36 +443,20 @@ impl Connection {
     /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
     /// conn.send(Message::text("hi"))?;
     /// let mut socket = Vec::new(); // any transport
-    /// loop {
-    ///     let pending = conn.transmit_bytes();
-    ///     if pending.is_empty() {
-    ///         break;
-    ///     }
+    /// let mut transmit = conn.transmit();
+    /// while transmit.has_remaining() {
+    ///     let pending = transmit.chunk();
     ///     socket.extend_from_slice(pending); // a real write may take fewer bytes
     ///     let written = pending.len();
-    ///     conn.advance_transmit(written);
+    ///     transmit.advance(written);
     /// }
     /// assert_eq!(socket, b"\x81\x02hi");
     /// # Ok::<(), wscore::connection::SendError>(())
     /// ```
     #[inline]
-    pub fn transmit_bytes(&mut self) -> &[u8] {
-        self.outgoing.peek()
-    }
-
-    /// Every chunk waiting to be written, in order, without taking them: for
-    /// a vectored write. Then [`advance_transmit`](Self::advance_transmit)
-    /// by the number of bytes written, which may end inside a chunk.
-    pub fn transmit_chunks(&mut self) -> impl Iterator<Item = &[u8]> {
-        self.outgoing.chunks()
-    }
-
-    /// Marks `n` bytes from [`transmit_bytes`](Self::transmit_bytes) or
-    /// [`transmit_chunks`](Self::transmit_chunks) as written.
-    #[inline]
-    pub fn advance_transmit(&mut self, n: usize) {
-        self.outgoing.advance(n);
-        self.after_transmit();
+    pub fn transmit(&mut self) -> Transmit<'_> {
+        self.outgoing.encode_pongs();
+        Transmit { conn: self }
     }
 
     /// Once our reply to the peer's close has been handed out, the close
@@ -565,71 +501,60 @@ impl Connection {
     }
 
     /// How many bytes are waiting to be written.
-    pub fn buffered_amount(&self) -> usize {
-        self.outgoing.queued_bytes()
+    pub fn transmit_len(&self) -> usize {
+        self.outgoing.len()
     }
 
-    /// Whether the bytes waiting to be written have reached the
-    /// [high-water mark](Config::high_water_mark): stop sending until they
-    /// drain.
-    pub fn is_write_buffer_full(&self) -> bool {
-        self.outgoing.queued_bytes() >= self.config.high_water_mark
+    /// Whether the bytes waiting to be written have reached
+    /// [`Config::transmit_high_water`]: stop sending until they drain.
+    pub fn is_transmit_full(&self) -> bool {
+        self.outgoing.len() >= self.config.transmit_high_water
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout) next, if any
     /// timer is running.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        let open = self.state == State::Open;
-        let keepalive = self
-            .config
-            .keepalive
-            .filter(|_| open)
-            .map(|interval| self.last_heard.max(self.last_ping) + interval);
-        let idle = self
-            .config
-            .idle_timeout
-            .filter(|_| open)
-            .map(|timeout| self.last_heard + timeout);
-        let close = self
-            .close_deadline
-            .filter(|_| matches!(self.state, State::CloseSent(_)));
-        [keepalive, idle, close].into_iter().flatten().min()
+        match self.state {
+            State::Open => {
+                let keepalive = self.timers.keepalive(&self.config);
+                [keepalive, self.timers.idle(&self.config)]
+                    .into_iter()
+                    .flatten()
+                    .min()
+            }
+            State::CloseSent(_) => self.timers.close(),
+            State::CloseReceived(_) | State::Closed(_) => None,
+        }
     }
 
     /// Acts on the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Duration) {
+        let due = |deadline: Option<Duration>| deadline.is_some_and(|at| now >= at);
         match self.state {
             State::Open => {
-                if let Some(timeout) = self.config.idle_timeout {
-                    if now >= self.last_heard + timeout {
-                        let reason = alloc::format!(
-                            "idle timeout: nothing heard for {} s",
-                            timeout.as_secs_f32()
-                        );
-                        let _ = self.close(now, CloseCode::GOING_AWAY, &reason);
-                        return;
-                    }
-                }
-                if let Some(interval) = self.config.keepalive {
-                    if now >= self.last_heard.max(self.last_ping) + interval {
-                        self.last_ping = now;
-                        // An empty ping always encodes; only a failing
-                        // randomness source could stop it, and then the idle
-                        // timeout still ends a dead connection.
-                        let _ = self.outgoing.control(Opcode::Ping, Bytes::new());
-                    }
-                }
-            }
-            State::CloseSent(ref sent) => {
-                if self.close_deadline.is_some_and(|deadline| now >= deadline) {
+                if due(self.timers.idle(&self.config)) {
+                    let timeout = self.config.idle_timeout.unwrap_or_default();
                     let reason = alloc::format!(
-                        "the peer did not answer our close frame ({}) in time",
-                        sent.code
+                        "idle timeout: nothing heard for {} s",
+                        timeout.as_secs_f32()
                     );
-                    self.end(Closed::abnormal(Initiator::Local, reason));
+                    let _ = self.close(now, CloseCode::GOING_AWAY, &reason);
+                } else if due(self.timers.keepalive(&self.config)) {
+                    self.timers.pinged(now);
+                    // An empty ping always encodes; only a failing
+                    // randomness source could stop it, and then the idle
+                    // timeout still ends a dead connection.
+                    let _ = self.outgoing.control(Opcode::Ping, Bytes::new());
                 }
             }
-            State::CloseReceived(_) | State::Closed(_) => {}
+            State::CloseSent(ref sent) if due(self.timers.close()) => {
+                let reason = alloc::format!(
+                    "the peer did not answer our close frame ({}) in time",
+                    sent.code
+                );
+                self.end(Closed::abnormal(Initiator::Local, reason));
+            }
+            State::CloseSent(_) | State::CloseReceived(_) | State::Closed(_) => {}
         }
     }
 
@@ -637,142 +562,9 @@ impl Connection {
         matches!(self.state, State::Open | State::CloseSent(_))
     }
 
-    /// Reads one frame, or as much of it as has arrived. Returns whether it
-    /// made progress that may let the next frame be read.
-    fn read_frame(&mut self, buf: &mut BytesMut) -> Result<bool, ProtocolError> {
-        let mut incoming = match self.incoming {
-            Some(incoming) => incoming,
-            None => match FrameHeader::decode(buf)? {
-                HeaderStatus::Partial { .. } => return Ok(false),
-                HeaderStatus::Complete { header, len } => {
-                    self.check_header(&header)?;
-                    Incoming {
-                        header,
-                        header_len: len,
-                        ready: 0,
-                    }
-                }
-            },
-        };
-        let header = incoming.header;
-        let payload_len = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
-        let arrived = buf
-            .len()
-            .saturating_sub(incoming.header_len)
-            .min(payload_len);
-        if arrived > incoming.ready {
-            // Unmask (and validate text) as bytes arrive: invalid text is
-            // refused at once, not when its frame ends. Block by block, so
-            // that validation reads bytes unmasking just left in cache.
-            let text = self.is_text(&header);
-            let fresh = buf
-                .get_mut(incoming.header_len + incoming.ready..incoming.header_len + arrived)
-                .unwrap_or_default();
-            let mut phase = incoming.ready;
-            for block in fresh.chunks_mut(BLOCK) {
-                if let Some(key) = header.mask {
-                    apply_mask(block, key, phase);
-                }
-                if text {
-                    self.utf8.feed(block)?;
-                }
-                phase += block.len();
-            }
-            incoming.ready = arrived;
-        }
-        let streaming = self.config.streaming && !header.opcode.is_control();
-        if arrived < payload_len && !(streaming && arrived > 0) {
-            // A frame larger than the buffer: room for all of it at once,
-            // rather than regrowing (and copying) read by read. Only address
-            // space: pages become memory as the peer's bytes arrive.
-            // (A length that does not fit in memory, possible only on 32-bit
-            // targets with a frame limit above 4 GiB, is left to grow.)
-            let frame_len = incoming.header_len.saturating_add(payload_len);
-            if frame_len > buf.capacity() && frame_len < isize::MAX as usize {
-                buf.reserve(frame_len - buf.len());
-            }
-            self.incoming = Some(incoming);
-            return Ok(false);
-        }
-        // One split for header and payload; dropping the header from the
-        // frozen `Bytes` is a pointer bump, from `BytesMut` it is not.
-        let mut payload = buf.split_to(incoming.header_len + arrived).freeze();
-        payload.advance(incoming.header_len);
-        if arrived < payload_len {
-            // Streaming: hand out what has arrived; the rest follows, its
-            // mask continuing where this piece stopped.
-            incoming.header.payload_len -= arrived as u64;
-            incoming.header.mask = header.mask.map(|key| {
-                let mut key = key;
-                key.rotate_left(arrived % 4);
-                key
-            });
-            incoming.header_len = 0;
-            incoming.ready = 0;
-            self.incoming = Some(incoming);
-            self.on_fragment(&header, payload, false)?;
-            return Ok(true);
-        }
-        self.incoming = None;
-        self.on_frame(header, payload)?;
-        Ok(true)
-    }
-
-    /// The rules a header must pass before any of its payload is accepted.
-    fn check_header(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
-        self.rules.check(header)?;
-        self.sequencer.check(header)?;
-        #[cfg(feature = "deflate")]
-        {
-            // The rules only let RSV1 through once permessage-deflate is agreed.
-            let rsv1 = header.rsv.contains(crate::frame::Rsv::RSV1);
-            match header.opcode {
-                Opcode::Text | Opcode::Binary => self.compressed = rsv1,
-                Opcode::Continuation if rsv1 => return Err(CompressionError::Continuation.into()),
-                opcode if rsv1 => return Err(CompressionError::ControlFrame(opcode).into()),
-                _ => {}
-            }
-        }
-        // A compressed message's limit applies to it inflated, as it inflates.
-        if !header.opcode.is_control() && !self.config.streaming && !self.is_compressed() {
-            let assembled = self.assembly.as_ref().map_or(0, |a| a.data.len());
-            let len = assembled as u64 + header.payload_len;
-            if len > self.config.max_message_size as u64 {
-                return Err(ProtocolError::MessageTooBig {
-                    len,
-                    max: self.config.max_message_size,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether the message in progress is compressed.
-    fn is_compressed(&self) -> bool {
-        #[cfg(feature = "deflate")]
-        return self.compressed;
-        #[cfg(not(feature = "deflate"))]
-        false
-    }
-
-    /// Whether a data frame's payload as received is text to validate: a
-    /// compressed message is validated as it inflates.
-    fn is_text(&self, header: &FrameHeader) -> bool {
-        if self.is_compressed() {
-            return false;
-        }
-        match header.opcode {
-            Opcode::Text => true,
-            Opcode::Continuation => {
-                self.streaming_text.unwrap_or(false)
-                    || self.assembly.as_ref().is_some_and(|a| a.text)
-            }
-            _ => false,
-        }
-    }
-
-    fn on_frame(&mut self, header: FrameHeader, payload: Bytes) -> Result<(), ProtocolError> {
-        match header.opcode {
+    /// A control frame from the peer.
+    fn on_control(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), ProtocolError> {
+        match opcode {
             Opcode::Ping => {
                 if self.config.auto_pong && self.state == State::Open {
                     self.outgoing.pong(payload.clone());
@@ -780,98 +572,8 @@ impl Connection {
                 self.events.push_back(Event::Ping(payload));
             }
             Opcode::Pong => self.events.push_back(Event::Pong(payload)),
-            Opcode::Close => self.on_close(&payload)?,
-            _ if self.config.streaming => self.on_fragment(&header, payload, header.fin)?,
-            Opcode::Text | Opcode::Binary if header.fin && !self.is_compressed() => {
-                self.on_message(header.opcode == Opcode::Text, payload)?;
-            }
-            _ => self.assemble(&header, &payload)?,
+            _ => self.on_close(&payload)?,
         }
-        Ok(())
-    }
-
-    /// A whole message has arrived.
-    fn on_message(&mut self, text: bool, data: Bytes) -> Result<(), ProtocolError> {
-        let event = if text {
-            self.utf8.finish()?;
-            Event::Text(Utf8Bytes::validated(data))
-        } else {
-            Event::Binary(data)
-        };
-        self.events.push_back(event);
-        Ok(())
-    }
-
-    /// A frame of a fragmented or compressed message.
-    fn assemble(&mut self, header: &FrameHeader, payload: &[u8]) -> Result<(), ProtocolError> {
-        let mut assembly = self.assembly.take().unwrap_or(Assembly {
-            text: header.opcode == Opcode::Text,
-            data: Vec::new(),
-        });
-        if self.is_compressed() {
-            self.inflate(payload, header.fin, &mut assembly.data, assembly.text)?;
-        } else {
-            assembly.data.extend_from_slice(payload);
-        }
-        if header.fin {
-            self.on_message(assembly.text, Bytes::from(assembly.data))
-        } else {
-            self.assembly = Some(assembly);
-            Ok(())
-        }
-    }
-
-    /// Inflates a piece of a compressed message onto `out`, validating text
-    /// as it comes; `last` when it ends the message. (Without the `deflate`
-    /// feature no message is compressed, and this is never called.)
-    #[cfg_attr(not(feature = "deflate"), allow(unused_variables, clippy::ptr_arg))]
-    fn inflate(
-        &mut self,
-        input: &[u8],
-        last: bool,
-        out: &mut Vec<u8>,
-        text: bool,
-    ) -> Result<(), ProtocolError> {
-        let start = out.len();
-        #[cfg(feature = "deflate")]
-        if let Some(inflater) = &mut self.inflater {
-            inflater.inflate(input, last, out, self.config.max_message_size)?;
-        }
-        if text {
-            self.utf8.feed(out.get(start..).unwrap_or_default())?;
-        }
-        Ok(())
-    }
-
-    /// Streaming mode: hands a piece of a data frame to the application.
-    fn on_fragment(
-        &mut self,
-        header: &FrameHeader,
-        data: Bytes,
-        frame_done: bool,
-    ) -> Result<(), ProtocolError> {
-        let text = match header.opcode {
-            Opcode::Text => true,
-            Opcode::Binary => false,
-            _ => self.streaming_text.unwrap_or(false),
-        };
-        let fin = frame_done && header.fin;
-        self.streaming_text = if fin { None } else { Some(text) };
-        let data = if self.is_compressed() {
-            let mut inflated = Vec::new();
-            self.inflate(&data, fin, &mut inflated, text)?;
-            if inflated.is_empty() && !fin {
-                // Nothing to hand out until more arrives.
-                return Ok(());
-            }
-            Bytes::from(inflated)
-        } else {
-            data
-        };
-        if text && fin {
-            self.utf8.finish()?;
-        }
-        self.events.push_back(Event::Fragment { text, data, fin });
         Ok(())
     }
 
@@ -941,8 +643,7 @@ impl Connection {
                 truncate(&reason, MAX_REASON_LEN),
             )));
         }
-        self.incoming = None;
-        self.assembly = None;
+        self.incoming.discard();
         self.end(Closed {
             initiator: Initiator::Local,
             code: error.close_code(),
@@ -968,7 +669,42 @@ impl core::fmt::Debug for Connection {
             .field("role", &self.role)
             .field("state", &self.state)
             .field("events", &self.events.len())
-            .field("buffered_amount", &self.buffered_amount())
+            .field("transmit_len", &self.transmit_len())
+            .field("extension_rsv", &self.decoder().rsv())
             .finish_non_exhaustive()
+    }
+}
+
+/// The bytes a connection has waiting to be written; see
+/// [`Connection::transmit`].
+pub struct Transmit<'a> {
+    conn: &'a mut Connection,
+}
+
+impl Buf for Transmit<'_> {
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.conn.outgoing.len()
+    }
+
+    #[inline]
+    fn chunk(&self) -> &[u8] {
+        self.conn.outgoing.front()
+    }
+
+    #[cfg(feature = "std")]
+    fn chunks_vectored<'b>(&'b self, dst: &mut [IoSlice<'b>]) -> usize {
+        let mut count = 0;
+        for (slot, chunk) in dst.iter_mut().zip(self.conn.outgoing.chunks()) {
+            *slot = IoSlice::new(chunk);
+            count += 1;
+        }
+        count
+    }
+
+    #[inline]
+    fn advance(&mut self, n: usize) {
+        self.conn.outgoing.advance(n);
+        self.conn.after_transmit();
     }
 }

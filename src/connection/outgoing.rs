@@ -2,11 +2,11 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::error::SendError;
-#[cfg(feature = "deflate")]
-use crate::extensions::deflate::Compressor;
+use crate::extensions::Encoder;
 use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, extend_masked};
 use crate::random::Rng;
@@ -50,12 +50,20 @@ pub(crate) struct Outgoing {
     /// Answers to pings, not yet encoded.
     pongs: VecDeque<Bytes>,
     frame_size: usize,
-    #[cfg(feature = "deflate")]
-    compressor: Option<Compressor>,
+    encoder: Encoder,
+    /// Whether messages may pass through the encoder.
+    encode: bool,
+    /// Whether a message sent in fragments has had pieces but not its last.
+    fragmenting: bool,
 }
 
 impl Outgoing {
-    pub(crate) fn new(role: Role, rng: Box<dyn Rng + Send>, frame_size: usize) -> Self {
+    pub(crate) fn new(
+        role: Role,
+        rng: Box<dyn Rng + Send>,
+        frame_size: usize,
+        encoder: Encoder,
+    ) -> Self {
         Self {
             role,
             rng,
@@ -67,21 +75,40 @@ impl Outgoing {
             queued_bytes: 0,
             pongs: VecDeque::new(),
             frame_size,
-            #[cfg(feature = "deflate")]
-            compressor: None,
+            encoder,
+            encode: true,
+            fragmenting: false,
         }
     }
 
-    /// Compresses the messages that follow with `compressor`.
-    #[cfg(feature = "deflate")]
-    pub(crate) fn enable_deflate(&mut self, compressor: Compressor) {
-        self.compressor = Some(compressor);
+    pub(crate) fn set_encoder(&mut self, encoder: Encoder) {
+        self.encoder = encoder;
     }
 
-    /// Stops compressing, handing back the compressor to enable again.
-    #[cfg(feature = "deflate")]
-    pub(crate) fn take_compressor(&mut self) -> Option<Compressor> {
-        self.compressor.take()
+    pub(crate) fn set_compression(&mut self, on: bool) {
+        self.encode = on;
+    }
+
+    /// Whether a whole message may be queued: not while one sent in
+    /// fragments is unfinished.
+    #[inline]
+    pub(crate) fn check_whole(&self) -> Result<(), SendError> {
+        match self.fragmenting {
+            true => Err(SendError::FragmentsUnfinished),
+            false => Ok(()),
+        }
+    }
+
+    /// Queues a piece of a message as one frame.
+    pub(crate) fn fragment(&mut self, text: bool, data: Bytes, fin: bool) -> Result<(), SendError> {
+        let opcode = match (self.fragmenting, text) {
+            (true, _) => Opcode::Continuation,
+            (false, true) => Opcode::Text,
+            (false, false) => Opcode::Binary,
+        };
+        self.frame(fin, opcode, Rsv::NONE, data)?;
+        self.fragmenting = !fin;
+        Ok(())
     }
 
     /// Queues a text or binary message, compressed if permessage-deflate
@@ -91,9 +118,8 @@ impl Outgoing {
             // Copied next to its header either way: only borrow it.
             return self.message_slice(opcode, &payload);
         }
-        if let Some(compressed) = self.compress(&payload) {
-            // RSV1 marks the message as compressed, on its first frame only.
-            return self.fragments(opcode, Rsv::RSV1, compressed);
+        if let Some((rsv, encoded)) = self.encode(&payload) {
+            return self.fragments(opcode, rsv, Bytes::from(encoded));
         }
         self.fragments(opcode, Rsv::NONE, payload)
     }
@@ -102,8 +128,8 @@ impl Outgoing {
     /// copied straight to the arena, a long one into a buffer of its own.
     #[inline]
     pub(crate) fn message_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
-        if let Some(compressed) = self.compress(data) {
-            return self.fragments(opcode, Rsv::RSV1, compressed);
+        if let Some((rsv, encoded)) = self.encode(data) {
+            return self.fragments(opcode, rsv, Bytes::from(encoded));
         }
         if data.len() > INLINE_PAYLOAD || data.len() > self.frame_size {
             return self.fragments(opcode, Rsv::NONE, Bytes::copy_from_slice(data));
@@ -114,15 +140,14 @@ impl Outgoing {
         Ok(())
     }
 
-    /// The message compressed, if permessage-deflate is on and it is long
-    /// enough to be worth it.
-    #[cfg_attr(not(feature = "deflate"), allow(unused_variables))]
+    /// The message as the agreed extensions encode it, with the RSV bits
+    /// that mark it on its first frame; `None` to send it as it is.
     #[inline]
-    fn compress(&mut self, message: &[u8]) -> Option<Bytes> {
-        #[cfg(feature = "deflate")]
-        return self.compressor.as_mut()?.compress(message).map(Bytes::from);
-        #[cfg(not(feature = "deflate"))]
-        None
+    fn encode(&mut self, message: &[u8]) -> Option<(Rsv, Vec<u8>)> {
+        if !self.encode {
+            return None;
+        }
+        self.encoder.encode(message)
     }
 
     /// Queues a message in frames of at most `frame_size`, `rsv` on the first.
@@ -182,12 +207,17 @@ impl Outgoing {
         Some(chunk)
     }
 
-    /// The next bytes to write, left in place.
+    /// Encodes the pongs waiting, behind what is already queued.
     #[inline]
-    pub(crate) fn peek(&mut self) -> &[u8] {
+    pub(crate) fn encode_pongs(&mut self) {
         if !self.pongs.is_empty() {
             self.encode_pong();
         }
+    }
+
+    /// The next bytes to write, left in place; pongs must be encoded first.
+    #[inline]
+    pub(crate) fn front(&self) -> &[u8] {
         match self.queue.front() {
             Some(chunk) => chunk,
             None => self.unwritten_arena(),
@@ -219,9 +249,10 @@ impl Outgoing {
         }
     }
 
-    /// Every chunk waiting to be written, in order, left in place.
-    pub(crate) fn chunks(&mut self) -> impl Iterator<Item = &[u8]> {
-        self.encode_pong();
+    /// Every chunk waiting to be written, in order, left in place; pongs
+    /// must be encoded first.
+    #[cfg(feature = "std")]
+    pub(crate) fn chunks(&self) -> impl Iterator<Item = &[u8]> {
         let arena = Some(self.unwritten_arena()).filter(|arena| !arena.is_empty());
         self.queue.iter().map(|chunk| &chunk[..]).chain(arena)
     }
@@ -252,7 +283,7 @@ impl Outgoing {
     }
 
     /// Bytes waiting to be written.
-    pub(crate) fn queued_bytes(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.queued_bytes
     }
 

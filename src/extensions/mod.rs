@@ -2,16 +2,19 @@
 //!
 //! One is built in: [`deflate`], permessage-deflate (RFC 7692), with the
 //! `deflate` feature.
+//!
+//! A connection sees extensions through one seam: an encoder every
+//! message it sends passes through, a decoder every message it receives
+//! passes through, and the RSV bits they own. Without an agreed extension
+//! (or without the feature) both pass messages through untouched, and the
+//! frame rules refuse every RSV bit.
 
+#[cfg(feature = "alloc")]
+mod codec;
 #[cfg(feature = "deflate")]
 pub mod deflate;
+mod error;
 
-/// What a handshake agreed to, for its connection to apply
-/// (`Connection::agreed`): an extension is a codec the connection calls,
-/// never the other way round.
 #[cfg(feature = "alloc")]
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Agreed {
-    #[cfg(feature = "deflate")]
-    pub(crate) deflate: Option<(deflate::DeflateParams, deflate::DeflateConfig)>,
-}
+pub(crate) use codec::{Agreed, Decoder, Encoder};
+pub use error::CompressionError;

@@ -40,7 +40,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
@@ -244,13 +244,11 @@ impl<S: Transport> WebSocket<S> {
         self.flush()
     }
 
-    /// Sends a message uncompressed even though permessage-deflate is
-    /// agreed, and writes it out: for secrets sent on a connection that
-    /// also carries attacker-influenced data compressed (see
-    /// [`Connection::send_uncompressed`]).
-    pub fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-        self.conn.send_uncompressed(message)?;
-        self.flush()
+    /// Whether the messages sent from now on may be compressed (see
+    /// [`Connection::set_compression`]): off around a secret sent on a
+    /// connection that also carries attacker-influenced data compressed.
+    pub fn set_compression(&mut self, on: bool) {
+        self.conn.set_compression(on);
     }
 
     /// Starts the close handshake; keep calling [`read`](Self::read) until
@@ -272,17 +270,15 @@ impl<S: Transport> WebSocket<S> {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        loop {
-            let pending = self.conn.transmit_bytes();
-            if pending.is_empty() {
-                return Ok(self.stream.flush()?);
-            }
-            let written = self.stream.write(pending)?;
+        let mut transmit = self.conn.transmit();
+        while transmit.has_remaining() {
+            let written = self.stream.write(transmit.chunk())?;
             if written == 0 {
                 return Err(Error::Io(io::ErrorKind::WriteZero.into()));
             }
-            self.conn.advance_transmit(written);
+            transmit.advance(written);
         }
+        Ok(self.stream.flush()?)
     }
 
     fn now(&self) -> Duration {

@@ -1,4 +1,4 @@
-//! `send_uncompressed` on a connection that agreed to permessage-deflate:
+//! `set_compression(false)` on a connection that agreed to permessage-deflate:
 //! the message crosses uncompressed, and compression around it still works.
 
 use std::io::{self, Read, Write};
@@ -56,7 +56,7 @@ fn deflate_echo(listener: TcpListener) {
 }
 
 #[test]
-fn send_uncompressed_leaves_compression_out() {
+fn uncompressed_messages_leave_compression_out() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/", listener.local_addr().unwrap());
     let server = thread::spawn(move || deflate_echo(listener));
@@ -76,11 +76,8 @@ fn send_uncompressed_leaves_compression_out() {
     for uncompressed in [false, true, false] {
         let before = ws.get_ref().written;
         let message = Message::text(text.clone());
-        if uncompressed {
-            ws.send_uncompressed(message).unwrap();
-        } else {
-            ws.send(message).unwrap();
-        }
+        ws.set_compression(!uncompressed);
+        ws.send(message).unwrap();
         sizes.push(ws.get_ref().written - before);
         match ws.read().unwrap() {
             Event::Text(echo) => assert_eq!(echo.as_str(), text),

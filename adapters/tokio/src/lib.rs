@@ -21,7 +21,8 @@
 //!
 //! # Behaviour
 //!
-//! - Receiving: text, binary, ping and pong messages; pongs and the reply to
+//! - Receiving: text, binary, ping and pong messages (and in streaming mode
+//!   [`Message::Fragment`]s, with their text flag and `fin`); pongs and the reply to
 //!   the peer's close are written while reading. The stream ends (`None`)
 //!   after a clean close handshake; it yields one error for any other end
 //!   (a protocol violation, after sending the close frame; end of file
@@ -48,17 +49,18 @@
 //!   write half that two tasks can own.
 
 use std::future::{poll_fn, Future};
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
+use tokio_util::io::{poll_read_buf, poll_write_buf};
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
@@ -69,9 +71,6 @@ use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES
 
 /// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
-
-/// The most chunks gathered into one vectored write.
-const MAX_IOVECS: usize = 64;
 
 /// A WebSocket over an async stream.
 pub struct WebSocketStream<S> {
@@ -295,14 +294,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.poll_write_pending(cx)).await
     }
 
-    /// Sends a message uncompressed even though permessage-deflate is
-    /// agreed, and writes it out: for secrets sent on a connection that
-    /// also carries attacker-influenced data compressed (see
-    /// [`Connection::send_uncompressed`]).
-    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
-        self.conn.send_uncompressed(message)?;
-        poll_fn(|cx| self.poll_write_pending(cx)).await
+    /// Whether the messages sent from now on may be compressed (see
+    /// [`Connection::set_compression`]): off around a secret sent on a
+    /// connection that also carries attacker-influenced data compressed.
+    /// Messages already sent are not affected.
+    pub fn set_compression(&mut self, on: bool) {
+        self.conn.set_compression(on);
     }
 
     /// The protocol state machine underneath; once the stream has ended,
@@ -354,7 +351,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             self.read_buf
                 .reserve(READ_SIZE.saturating_sub(self.read_buf.len()).max(1));
         }
-        let n = ready!(tokio_util::io::poll_read_buf(
+        let n = ready!(poll_read_buf(
             Pin::new(&mut self.stream),
             cx,
             &mut self.read_buf
@@ -416,34 +413,14 @@ fn write_pending<S: AsyncWrite + Unpin>(
     conn: &mut Connection,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>> {
-    loop {
-        let written = {
-            let mut chunks = conn.transmit_chunks();
-            let Some(first) = chunks.next() else {
-                return Pin::new(&mut *stream).poll_flush(cx).map_err(Error::Io);
-            };
-            let stream = Pin::new(&mut *stream);
-            match chunks.next() {
-                // One chunk, the common case (small messages gather in
-                // one): a plain write, without building an iovec array.
-                None => ready!(stream.poll_write(cx, first))?,
-                Some(second) => {
-                    let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                    let mut count = 0;
-                    let all = [first, second].into_iter().chain(chunks);
-                    for (slot, chunk) in slices.iter_mut().zip(all) {
-                        *slot = IoSlice::new(chunk);
-                        count += 1;
-                    }
-                    ready!(stream.poll_write_vectored(cx, &slices[..count]))?
-                }
-            }
-        };
+    let mut transmit = conn.transmit();
+    while transmit.has_remaining() {
+        let written = ready!(poll_write_buf(Pin::new(&mut *stream), cx, &mut transmit))?;
         if written == 0 {
             return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
         }
-        conn.advance_transmit(written);
     }
+    Pin::new(&mut *stream).poll_flush(cx).map_err(Error::Io)
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
@@ -459,8 +436,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
             match this.conn.poll_event() {
                 Some(Event::Text(text)) => return Poll::Ready(Some(Ok(Message::Text(text)))),
                 Some(Event::Binary(data)) => return Poll::Ready(Some(Ok(Message::Binary(data)))),
-                Some(Event::Fragment { data, .. }) => {
-                    return Poll::Ready(Some(Ok(Message::Binary(data))))
+                Some(Event::Fragment { text, data, fin }) => {
+                    return Poll::Ready(Some(Ok(Message::Fragment { text, data, fin })))
                 }
                 Some(Event::Ping(data)) => {
                     // The pong goes out before anything the application
@@ -499,7 +476,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.conn.is_write_buffer_full() {
+        if this.conn.is_transmit_full() {
             ready!(this.poll_write_pending(cx))?;
         }
         Poll::Ready(Ok(()))

@@ -179,7 +179,7 @@ async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
     });
     let (stream, _) = listener.accept().await.unwrap();
     let high_water = 256 << 10;
-    let config = Config::new().high_water_mark(high_water);
+    let config = Config::new().transmit_high_water(high_water);
     let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
     let mut ws = wscore_tokio::accept_with(stream, config, Limits::default(), decide)
         .await
@@ -199,7 +199,7 @@ async fn a_peer_that_stops_reading_pushes_back_on_the_sender() {
     );
     // What waits in memory is bounded: the socket buffers took some, the
     // rest is at most the high-water mark plus the message that crossed it.
-    let buffered = ws.connection().buffered_amount();
+    let buffered = ws.connection().transmit_len();
     assert!(
         buffered <= high_water + (1 << 20) + 16,
         "{buffered} bytes buffered after {sent} messages"
@@ -315,7 +315,7 @@ impl AsyncWrite for Counted {
 }
 
 #[tokio::test]
-async fn send_uncompressed_leaves_compression_out() {
+async fn uncompressed_messages_leave_compression_out() {
     let (listener, url) = listener().await;
     let server = tokio::spawn(deflate_echo_server(listener));
     let stream = Counted {
@@ -332,11 +332,8 @@ async fn send_uncompressed_leaves_compression_out() {
     // uncompressed message stepped around still works.
     for uncompressed in [false, true, false] {
         let before = ws.get_ref().written;
-        if uncompressed {
-            ws.send_uncompressed(message.clone()).await.unwrap();
-        } else {
-            ws.send(message.clone()).await.unwrap();
-        }
+        ws.set_compression(!uncompressed);
+        ws.send(message.clone()).await.unwrap();
         sizes.push(ws.get_ref().written - before);
         assert_eq!(ws.next().await.unwrap().unwrap(), message);
     }

@@ -1,7 +1,7 @@
 //! Drives a `Connection` with arbitrary bytes in arbitrary reads, mixed with
 //! arbitrary API calls, and checks what must always hold.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message, State};
@@ -105,12 +105,15 @@ pub fn run(role: Role, data: &[u8]) {
             10 => {
                 // A transport that takes only part of what is waiting, which
                 // may end inside a chunk.
-                let pending: usize = conn.transmit_chunks().map(<[u8]>::len).sum();
-                assert_eq!(conn.buffered_amount(), pending);
-                assert!(conn.transmit_bytes().len() <= pending);
+                let mut slices = [std::io::IoSlice::new(&[]); 64];
+                let mut transmit = conn.transmit();
+                let count = transmit.chunks_vectored(&mut slices);
+                let gathered: usize = slices[..count].iter().map(|s| s.len()).sum();
+                let pending = transmit.remaining();
+                assert!(gathered <= pending && transmit.chunk().len() <= gathered);
                 let written = (arg * 8).min(pending);
-                conn.advance_transmit(written);
-                assert_eq!(conn.buffered_amount(), pending - written);
+                transmit.advance(written);
+                assert_eq!(conn.transmit_len(), pending - written);
             }
             _ => conn.receive_eof(),
         }

@@ -40,7 +40,7 @@
 mod codec;
 mod negotiation;
 
-pub use codec::CompressionError;
+pub use super::CompressionError;
 pub(crate) use codec::{Compressor, Decompressor};
 pub use negotiation::NegotiationError;
 pub(crate) use negotiation::{accept_offers, check_response, offer};
@@ -174,5 +174,23 @@ impl DeflateParams {
             crate::Role::Server => (self.server_no_context_takeover, self.server_max_window_bits),
             crate::Role::Client => (self.client_no_context_takeover, self.client_max_window_bits),
         }
+    }
+}
+
+impl crate::connection::Connection {
+    /// Turns on permessage-deflate with the parameters a handshake agreed.
+    /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
+    /// and [`Response::into_connection`](crate::handshake::client::Response::into_connection)
+    /// do it; this is for connections whose handshake happened elsewhere.
+    /// Call it before any frame is sent or received.
+    pub fn enable_deflate(&mut self, params: DeflateParams, config: DeflateConfig) {
+        self.set_agreed(super::Agreed {
+            deflate: Some((params, config)),
+        });
+    }
+
+    /// The permessage-deflate parameters in force, if any.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.decoder().deflate()
     }
 }

@@ -15,12 +15,18 @@
 //! would give the same frame several encodings, which is how
 //! request-smuggling-style disagreements between implementations start.
 
+mod decoder;
+pub(crate) mod reader;
+mod rules;
+
 use core::fmt;
 use core::ops::{BitOr, Deref};
 
 use crate::close::CloseCode;
 use crate::mask::apply_mask;
-use crate::Role;
+
+pub use decoder::{FrameDecoder, Item};
+pub use rules::{FrameRules, Sequencer};
 
 /// The longest possible frame header: 2 bytes, a 64-bit length, a mask key.
 pub const MAX_HEADER_LEN: usize = 14;
@@ -314,6 +320,44 @@ impl FrameHeader {
         })
     }
 
+    /// Encodes a whole frame into `out`: this header, with `payload_len` set
+    /// to `payload.len()`, then the payload, masked with the header's key if
+    /// it has one. Returns the frame's length. For senders without an
+    /// allocator; the payload is copied once.
+    ///
+    /// ```
+    /// use wscore::frame::{EncodeError, FrameHeader, Opcode};
+    ///
+    /// let mut out = [0; 16];
+    /// let len = FrameHeader::new(Opcode::Text, 0).encode_into(b"Hello", &mut out)?;
+    /// assert_eq!(&out[..len], b"\x81\x05Hello");
+    ///
+    /// let too_small = FrameHeader::new(Opcode::Text, 0).encode_into(&[0; 200], &mut out);
+    /// assert_eq!(too_small, Err(EncodeError::BufferTooSmall { needed: 204, len: 16 }));
+    /// # Ok::<(), EncodeError>(())
+    /// ```
+    pub fn encode_into(&self, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        let header = Self {
+            payload_len: payload.len() as u64,
+            ..*self
+        };
+        let encoded = header.encode()?;
+        let needed = encoded.len() + payload.len();
+        let Some(frame) = out.get_mut(..needed) else {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                len: out.len(),
+            });
+        };
+        let (head, body) = frame.split_at_mut(encoded.len());
+        head.copy_from_slice(&encoded);
+        body.copy_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(body, key, 0);
+        }
+        Ok(needed)
+    }
+
     /// The rules that hold for a header on its own, sent or received.
     fn check_structure(&self) -> Result<(), FrameError> {
         if self.payload_len > MAX_PAYLOAD_LEN {
@@ -370,78 +414,6 @@ impl AsRef<[u8]> for HeaderBytes {
 impl fmt::Debug for HeaderBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// What one endpoint accepts from its peer, beyond the rules every frame obeys.
-///
-/// ```
-/// use wscore::frame::{FrameRules, Rsv};
-/// use wscore::Role;
-///
-/// // A server that negotiated permessage-deflate and takes frames up to 1 MiB.
-/// let rules = FrameRules::new(Role::Server)
-///     .extension_rsv(Rsv::RSV1)
-///     .max_frame_size(1 << 20);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FrameRules {
-    role: Role,
-    extension_rsv: Rsv,
-    max_frame_size: u64,
-}
-
-impl FrameRules {
-    /// The default limit on one frame's payload: 16 MiB.
-    pub const DEFAULT_MAX_FRAME_SIZE: u64 = 16 << 20;
-
-    /// The rules for frames received by an endpoint playing `role`: a server
-    /// requires masked frames, a client requires unmasked ones. No RSV bits
-    /// are allowed and frames are limited to [`Self::DEFAULT_MAX_FRAME_SIZE`].
-    pub const fn new(role: Role) -> Self {
-        Self {
-            role,
-            extension_rsv: Rsv::NONE,
-            max_frame_size: Self::DEFAULT_MAX_FRAME_SIZE,
-        }
-    }
-
-    /// Allows the RSV bits that a negotiated extension owns.
-    pub const fn extension_rsv(mut self, rsv: Rsv) -> Self {
-        self.extension_rsv = rsv;
-        self
-    }
-
-    /// Limits a frame's payload length. Checked on the header alone, before
-    /// any payload byte is accepted.
-    pub const fn max_frame_size(mut self, max: u64) -> Self {
-        self.max_frame_size = max;
-        self
-    }
-
-    /// The role of the receiving endpoint.
-    pub const fn role(&self) -> Role {
-        self.role
-    }
-
-    /// Checks a decoded header against these rules.
-    pub fn check(&self, header: &FrameHeader) -> Result<(), FrameError> {
-        let stray = header.rsv.without(self.extension_rsv);
-        if !stray.is_empty() {
-            return Err(FrameError::ReservedBitsSet(stray));
-        }
-        match (self.role, header.mask) {
-            (Role::Server, None) => return Err(FrameError::UnmaskedClientFrame),
-            (Role::Client, Some(_)) => return Err(FrameError::MaskedServerFrame),
-            _ => {}
-        }
-        if header.payload_len > self.max_frame_size {
-            return Err(FrameError::FrameTooLarge {
-                len: header.payload_len,
-                max: self.max_frame_size,
-            });
-        }
-        Ok(())
     }
 }
 
@@ -539,245 +511,38 @@ impl fmt::Display for FrameError {
 
 impl core::error::Error for FrameError {}
 
-/// One step of [`FrameDecoder::decode`].
-#[derive(Debug, PartialEq, Eq)]
-pub enum Item<'a> {
-    /// A frame header, checked against the rules. If its payload is not
-    /// empty, [`Item::Payload`] chunks follow until one has `last` set.
-    Header(FrameHeader),
-    /// A piece of the current frame's payload, already unmasked in place.
-    Payload {
-        /// The bytes, borrowed from the input buffer.
-        data: &'a mut [u8],
-        /// Whether this chunk completes the frame.
-        last: bool,
+/// Why [`FrameHeader::encode_into`] wrote nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The header breaks a rule every frame obeys (a fragmented or
+    /// oversized control frame).
+    Frame(FrameError),
+    /// The output buffer is shorter than the frame.
+    BufferTooSmall {
+        /// The frame's length: header and payload.
+        needed: usize,
+        /// The buffer's length.
+        len: usize,
     },
 }
 
-/// A streaming frame decoder that never allocates and never copies payload.
-///
-/// Feed it the bytes as they arrive, in pieces of any size. It takes from the
-/// front of the input slice what it has used, and hands back headers and
-/// payload chunks unmasked in place inside the caller's buffer. Up to 13
-/// bytes of a header split across reads are kept inside the decoder, so the
-/// caller never has to keep anything it has given.
-///
-/// It also enforces message sequencing (RFC 6455 §5.4): a continuation frame
-/// needs a fragmented message in progress, and a new text or binary message
-/// must wait until the current one is finished. Control frames may come in
-/// between fragments.
-///
-/// After an error the decoder returns the same error on every call.
-///
-/// ```
-/// use wscore::frame::{FrameDecoder, FrameRules, Item, Opcode};
-/// use wscore::Role;
-///
-/// let mut decoder = FrameDecoder::new(FrameRules::new(Role::Server));
-/// // A masked "Hello" arriving in two reads, split inside the header.
-/// let mut first = [0x81, 0x85, 0x37, 0xfa];
-/// let mut second = [0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
-///
-/// let mut input = &mut first[..];
-/// assert_eq!(decoder.decode(&mut input)?, None);
-/// assert!(input.is_empty());
-///
-/// let mut input = &mut second[..];
-/// let Some(Item::Header(header)) = decoder.decode(&mut input)? else { panic!() };
-/// assert_eq!((header.opcode, header.payload_len), (Opcode::Text, 5));
-/// let Some(Item::Payload { data, last: true }) = decoder.decode(&mut input)? else { panic!() };
-/// assert_eq!(data, b"Hello");
-/// # Ok::<(), wscore::frame::FrameError>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct FrameDecoder {
-    rules: FrameRules,
-    state: State,
-    sequencer: Sequencer,
-}
-
-#[derive(Clone, Debug)]
-enum State {
-    Header {
-        stash: [u8; MAX_HEADER_LEN],
-        stashed: usize,
-    },
-    Payload {
-        remaining: u64,
-        mask: Option<[u8; 4]>,
-        phase: usize,
-    },
-    Failed(FrameError),
-}
-
-const EMPTY_HEADER: State = State::Header {
-    stash: [0; MAX_HEADER_LEN],
-    stashed: 0,
-};
-
-impl FrameDecoder {
-    /// A decoder that enforces `rules`.
-    pub const fn new(rules: FrameRules) -> Self {
-        Self {
-            rules,
-            state: EMPTY_HEADER,
-            sequencer: Sequencer::new(),
-        }
-    }
-
-    /// The rules in force.
-    pub const fn rules(&self) -> &FrameRules {
-        &self.rules
-    }
-
-    /// Changes the rules, e.g. to allow RSV1 once permessage-deflate is agreed.
-    /// They apply from the next header on.
-    pub fn set_rules(&mut self, rules: FrameRules) {
-        self.rules = rules;
-    }
-
-    /// Whether the decoder sits between frames, holding no partial header.
-    pub const fn is_at_frame_boundary(&self) -> bool {
-        matches!(self.state, State::Header { stashed: 0, .. })
-    }
-
-    /// Decodes the next item from the front of `input`, advancing `input`
-    /// past every byte used. `Ok(None)` means `input` is used up.
-    pub fn decode<'a>(&mut self, input: &mut &'a mut [u8]) -> Result<Option<Item<'a>>, FrameError> {
-        match &mut self.state {
-            State::Failed(error) => Err(*error),
-            State::Payload {
-                remaining,
-                mask,
-                phase,
-            } => {
-                if input.is_empty() {
-                    return Ok(None);
-                }
-                let len = usize::try_from(*remaining).map_or(input.len(), |r| r.min(input.len()));
-                let data = take_front(input, len);
-                if let Some(key) = *mask {
-                    apply_mask(data, key, *phase);
-                }
-                *phase = (*phase + len) % 4;
-                *remaining -= len as u64;
-                let last = *remaining == 0;
-                if last {
-                    self.state = EMPTY_HEADER;
-                }
-                Ok(Some(Item::Payload { data, last }))
-            }
-            State::Header { stash, stashed } => {
-                let decoded = match read_header(stash, stashed, input) {
-                    Ok(Some(header)) => self.accept(header),
-                    Ok(None) => return Ok(None),
-                    Err(error) => Err(error),
-                };
-                match decoded {
-                    Ok(header) => Ok(Some(Item::Header(header))),
-                    Err(error) => {
-                        self.state = State::Failed(error);
-                        Err(error)
-                    }
-                }
-            }
-        }
-    }
-
-    /// Checks a complete header and moves on to its payload.
-    fn accept(&mut self, header: FrameHeader) -> Result<FrameHeader, FrameError> {
-        self.rules.check(&header)?;
-        self.sequencer.check(&header)?;
-        self.state = match header.payload_len {
-            0 => EMPTY_HEADER,
-            remaining => State::Payload {
-                remaining,
-                mask: header.mask,
-                phase: 0,
-            },
-        };
-        Ok(header)
-    }
-}
-
-/// Message sequencing (RFC 6455 §5.4): a continuation frame needs a
-/// fragmented message in progress, and a new text or binary message must wait
-/// until the current one is finished. Control frames may come in between.
-///
-/// ```
-/// use wscore::frame::{FrameError, FrameHeader, Opcode, Sequencer};
-///
-/// let mut sequencer = Sequencer::new();
-/// let continuation = FrameHeader::new(Opcode::Continuation, 0);
-/// assert_eq!(sequencer.check(&continuation), Err(FrameError::UnexpectedContinuation));
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sequencer {
-    /// A text or binary message has started and its final frame not yet arrived.
-    in_message: bool,
-}
-
-impl Sequencer {
-    /// Between messages.
-    pub const fn new() -> Self {
-        Self { in_message: false }
-    }
-
-    /// Checks that `header` may come next, and records it.
-    pub fn check(&mut self, header: &FrameHeader) -> Result<(), FrameError> {
-        match (header.opcode, self.in_message) {
-            (Opcode::Continuation, false) => Err(FrameError::UnexpectedContinuation),
-            (Opcode::Text | Opcode::Binary, true) => {
-                Err(FrameError::MessageInProgress(header.opcode))
-            }
-            (opcode, _) if opcode.is_control() => Ok(()),
-            _ => {
-                self.in_message = !header.fin;
-                Ok(())
-            }
-        }
-    }
-
-    /// Whether a fragmented message is in progress.
-    pub const fn in_message(&self) -> bool {
-        self.in_message
-    }
-}
-
-/// Reads a header, straight from `input` when it holds a whole one, else
-/// through `stash`, taking from `input` no byte beyond the header's end.
-fn read_header(
-    stash: &mut [u8; MAX_HEADER_LEN],
-    stashed: &mut usize,
-    input: &mut &mut [u8],
-) -> Result<Option<FrameHeader>, FrameError> {
-    if *stashed == 0 {
-        if let HeaderStatus::Complete { header, len } = FrameHeader::decode(input)? {
-            take_front(input, len);
-            return Ok(Some(header));
-        }
-    }
-    loop {
-        let (have, free) = stash.split_at_mut(*stashed);
-        match FrameHeader::decode(have)? {
-            HeaderStatus::Complete { header, .. } => {
-                *stashed = 0;
-                return Ok(Some(header));
-            }
-            HeaderStatus::Partial { .. } if input.is_empty() => return Ok(None),
-            HeaderStatus::Partial { needed } => {
-                let len = (needed - have.len()).min(input.len());
-                let (target, _) = free.split_at_mut(len);
-                target.copy_from_slice(take_front(input, len));
-                *stashed += len;
-            }
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Frame(error) => write!(f, "cannot encode the frame: {error}"),
+            Self::BufferTooSmall { needed, len } => write!(
+                f,
+                "the frame needs {needed} bytes but the buffer holds {len}"
+            ),
         }
     }
 }
 
-/// Splits the first `len` bytes off `input`; `len` never exceeds its length.
-fn take_front<'a>(input: &mut &'a mut [u8], len: usize) -> &'a mut [u8] {
-    let (front, rest) = core::mem::take(input).split_at_mut(len);
-    *input = rest;
-    front
+impl core::error::Error for EncodeError {}
+
+impl From<FrameError> for EncodeError {
+    fn from(error: FrameError) -> Self {
+        Self::Frame(error)
+    }
 }

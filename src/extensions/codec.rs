@@ -1,0 +1,118 @@
+//! The seam between a connection and its extensions: what the handshake
+//! agreed, the sending half, the receiving half. A connection calls these
+//! on every message whatever was agreed; with nothing agreed they are
+//! no-ops the compiler sees through.
+
+use alloc::vec::Vec;
+
+#[cfg(feature = "deflate")]
+use super::deflate::{Compressor, Decompressor, DeflateConfig, DeflateParams};
+use super::CompressionError;
+use crate::frame::{FrameHeader, Opcode, Rsv};
+use crate::Role;
+
+/// What a handshake agreed to, for its connection to apply.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Agreed {
+    #[cfg(feature = "deflate")]
+    pub(crate) deflate: Option<(DeflateParams, DeflateConfig)>,
+}
+
+impl Agreed {
+    /// The two halves for an endpoint playing `role`.
+    pub(crate) fn codecs(self, role: Role) -> (Encoder, Decoder) {
+        #[cfg(feature = "deflate")]
+        if let Some((params, config)) = self.deflate {
+            let encoder = Encoder {
+                deflate: Some(Compressor::new(role, &params, &config)),
+            };
+            let decoder = Decoder {
+                deflate: Some(Decompressor::new(role, params)),
+            };
+            return (encoder, decoder);
+        }
+        let _ = role;
+        (Encoder::default(), Decoder::default())
+    }
+}
+
+/// The sending half: a message's payload as it goes on the wire.
+#[derive(Default)]
+pub(crate) struct Encoder {
+    #[cfg(feature = "deflate")]
+    deflate: Option<Compressor>,
+}
+
+impl Encoder {
+    /// The message encoded, with the RSV bits that mark it on its first
+    /// frame; `None` to send it as it is (nothing agreed, or too short to
+    /// be worth it).
+    #[inline]
+    pub(crate) fn encode(&mut self, message: &[u8]) -> Option<(Rsv, Vec<u8>)> {
+        #[cfg(feature = "deflate")]
+        if let Some(compressor) = &mut self.deflate {
+            return compressor.compress(message).map(|out| (Rsv::RSV1, out));
+        }
+        let _ = message;
+        None
+    }
+}
+
+/// The receiving half: the peer's encoded messages back to what it sent.
+#[derive(Default)]
+pub(crate) struct Decoder {
+    #[cfg(feature = "deflate")]
+    deflate: Option<Decompressor>,
+}
+
+impl Decoder {
+    /// The RSV bits the agreed extensions own: the frame rules let these
+    /// through and refuse the rest.
+    pub(crate) fn rsv(&self) -> Rsv {
+        #[cfg(feature = "deflate")]
+        if self.deflate.is_some() {
+            return Rsv::RSV1;
+        }
+        Rsv::NONE
+    }
+
+    /// Whether the message a text or binary frame starts is encoded, from
+    /// the bits the frame rules let through; an error for a continuation or
+    /// control frame that carries them (RFC 7692 §6.1).
+    #[inline]
+    pub(crate) fn encoded(header: &FrameHeader) -> Result<bool, CompressionError> {
+        if !header.rsv.contains(Rsv::RSV1) {
+            return Ok(false);
+        }
+        match header.opcode {
+            Opcode::Text | Opcode::Binary => Ok(true),
+            Opcode::Continuation => Err(CompressionError::Continuation),
+            opcode => Err(CompressionError::ControlFrame(opcode)),
+        }
+    }
+
+    /// Decodes the next piece of an encoded message, appending to `out`;
+    /// `last` when it ends the message. The message may grow to `max` bytes.
+    /// (Only a message [`encoded`](Self::encoded) comes here, which takes an
+    /// agreed extension.)
+    pub(crate) fn decode(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<(), CompressionError> {
+        #[cfg(feature = "deflate")]
+        if let Some(inflater) = &mut self.deflate {
+            return inflater.inflate(input, last, out, max);
+        }
+        let _ = (input, last, out, max);
+        Ok(())
+    }
+
+    /// The permessage-deflate parameters in force, if any.
+    #[cfg(feature = "deflate")]
+    pub(crate) fn deflate(&self) -> Option<&DeflateParams> {
+        self.deflate.as_ref().map(Decompressor::params)
+    }
+}
