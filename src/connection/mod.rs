@@ -81,26 +81,29 @@
 //! Every method may be called in every state: it does its job, does
 //! nothing, or returns an error. None of them panics.
 
+mod closing;
 mod config;
 mod error;
 mod incoming;
 mod message;
 mod outgoing;
+mod state;
 mod timers;
+mod transmit;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use core::time::Duration;
-#[cfg(feature = "std")]
-use std::io::IoSlice;
 
 pub use config::Config;
 pub use error::{ProtocolError, SendError};
 pub use message::{CloseFrame, Event, Message, MessageRef, Utf8Bytes};
+pub use state::{Closed, Initiator, State};
+pub use transmit::Transmit;
 
-use crate::close::{encode_close_payload, parse_close_payload, CloseCode, MAX_REASON_LEN};
+use crate::close::CloseCode;
 use crate::extensions::Agreed;
 use crate::frame::{FrameRules, Opcode};
 use crate::random::Rng;
@@ -108,90 +111,6 @@ use crate::Role;
 use incoming::{Incoming, Step};
 use outgoing::Outgoing;
 use timers::Timers;
-
-/// Where a connection is in its life; see the [module docs](self) for the
-/// transitions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Messages flow both ways.
-    Open,
-    /// We sent this close frame and wait for the peer's reply.
-    CloseSent(CloseFrame),
-    /// The peer sent a close frame; our reply is queued. How the
-    /// connection ends is already decided.
-    CloseReceived(Closed),
-    /// The connection is over.
-    Closed(Closed),
-}
-
-/// How a connection ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Closed {
-    /// Who sent the first close frame (or failed the connection).
-    pub initiator: Initiator,
-    /// The code: the one in the first close frame, 1005 if it had none, or
-    /// 1006 if the connection ended without a close handshake.
-    pub code: CloseCode,
-    /// The reason from the first close frame, or what went wrong.
-    pub reason: String,
-    /// Whether both sides exchanged close frames.
-    pub clean: bool,
-    /// The peer's protocol violation, if that is what ended it.
-    pub error: Option<ProtocolError>,
-}
-
-impl Closed {
-    /// An end without a close handshake (1006).
-    fn abnormal(initiator: Initiator, reason: String) -> Self {
-        Self {
-            initiator,
-            code: CloseCode::ABNORMAL,
-            reason,
-            clean: false,
-            error: None,
-        }
-    }
-
-    /// The peer started the close handshake with this code and reason, or
-    /// with a close frame that had none (1005).
-    fn by_peer(received: Option<(CloseCode, &str)>) -> Self {
-        let (code, reason) = received.unwrap_or((CloseCode::NO_STATUS, ""));
-        Self {
-            initiator: Initiator::Peer,
-            code,
-            reason: String::from(reason),
-            clean: true,
-            error: None,
-        }
-    }
-}
-
-impl core::fmt::Display for Closed {
-    /// One line for a log: how it ended and why.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let who = match (self.initiator, self.clean) {
-            (_, false) if self.error.is_some() => "failed: the peer broke the protocol",
-            (Initiator::Local, true) => "closed by us",
-            (Initiator::Peer, true) => "closed by the peer",
-            (_, false) => "ended without a close handshake",
-        };
-        write!(f, "{who}, code {}", self.code)?;
-        if !self.reason.is_empty() {
-            write!(f, ": {}", self.reason)?;
-        }
-        Ok(())
-    }
-}
-
-/// Which side started the end of a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Initiator {
-    /// This endpoint: the application closed, a timeout expired, or the peer
-    /// broke the protocol.
-    Local,
-    /// The peer sent a close frame, or the transport ended.
-    Peer,
-}
 
 /// An open WebSocket; see the [module docs](self).
 pub struct Connection {
@@ -468,28 +387,6 @@ impl Connection {
         }
     }
 
-    /// Our reply to the peer's close is out: the end already reported
-    /// becomes the state.
-    fn close_handshake_done(&mut self) {
-        if matches!(self.state, State::CloseReceived(_)) {
-            self.state = match core::mem::replace(&mut self.state, State::Open) {
-                State::CloseReceived(closed) => State::Closed(closed),
-                other => other,
-            };
-        }
-    }
-
-    /// The connection is over: the state says so, and the last event
-    /// reports it. Once only: a connection that already reported its end
-    /// keeps it.
-    fn end(&mut self, closed: Closed) {
-        if self.closed().is_some() {
-            return;
-        }
-        self.events.push_back(Event::Closed(closed.code));
-        self.state = State::Closed(closed);
-    }
-
     /// How the connection ended, once [`Event::Closed`] has been queued:
     /// who ended it, the code, the reason, whether the close handshake
     /// completed, and the peer's violation if that is what ended it.
@@ -576,91 +473,6 @@ impl Connection {
         }
         Ok(())
     }
-
-    /// The peer's close frame: reply (or complete our own close) and report it.
-    fn on_close(&mut self, payload: &[u8]) -> Result<(), ProtocolError> {
-        let received = parse_close_payload(payload)?;
-        self.outgoing.cancel_pong();
-        match &self.state {
-            State::Open => {
-                // Echo the code (RFC 6455 §5.5.1); the reason is ours to leave out.
-                let reply = received.map(|(code, _)| (code, ""));
-                let mut closed = Closed::by_peer(received);
-                match self.send_close(reply) {
-                    Ok(()) => {
-                        // Reported now; closed for good once the reply is out.
-                        self.events.push_back(Event::Closed(closed.code));
-                        self.state = State::CloseReceived(closed);
-                    }
-                    // Without randomness a client cannot mask its reply: end
-                    // here rather than leave the peer waiting for it.
-                    Err(error) => {
-                        closed.clean = false;
-                        closed.reason = alloc::format!("{error}");
-                        self.end(closed);
-                    }
-                }
-            }
-            State::CloseSent(sent) => {
-                let closed = Closed {
-                    initiator: Initiator::Local,
-                    code: sent.code,
-                    reason: String::from(sent.reason.as_str()),
-                    clean: true,
-                    error: None,
-                };
-                self.end(closed);
-            }
-            State::CloseReceived(_) | State::Closed(_) => {}
-        }
-        Ok(())
-    }
-
-    fn send_close(&mut self, close: Option<(CloseCode, &str)>) -> Result<(), SendError> {
-        let mut payload = [0; 125];
-        let len = match close {
-            Some((code, reason)) => encode_close_payload(code, reason, &mut payload)?,
-            None => 0,
-        };
-        self.outgoing.cancel_pong();
-        self.outgoing.control(
-            Opcode::Close,
-            Bytes::copy_from_slice(payload.get(..len).unwrap_or_default()),
-        )
-    }
-
-    /// Fails the connection: queue a close frame with the error's code and close.
-    fn fail(&mut self, error: ProtocolError) {
-        if self.closed().is_some() {
-            return;
-        }
-        let reason = alloc::format!("{error}");
-        if self.state == State::Open {
-            // The reason tells the peer's developers what they broke. If even
-            // this close frame cannot be sent, the transport closes anyway.
-            let _ = self.send_close(Some((
-                error.close_code(),
-                truncate(&reason, MAX_REASON_LEN),
-            )));
-        }
-        self.incoming.discard();
-        self.end(Closed {
-            initiator: Initiator::Local,
-            code: error.close_code(),
-            reason,
-            clean: false,
-            error: Some(error),
-        });
-    }
-}
-
-/// The longest prefix of `text` that fits in `max` bytes, cut at a character boundary.
-fn truncate(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.get(..end).unwrap_or_default()
 }
 
 impl core::fmt::Debug for Connection {
@@ -672,39 +484,5 @@ impl core::fmt::Debug for Connection {
             .field("transmit_len", &self.transmit_len())
             .field("extension_rsv", &self.decoder().rsv())
             .finish_non_exhaustive()
-    }
-}
-
-/// The bytes a connection has waiting to be written; see
-/// [`Connection::transmit`].
-pub struct Transmit<'a> {
-    conn: &'a mut Connection,
-}
-
-impl Buf for Transmit<'_> {
-    #[inline]
-    fn remaining(&self) -> usize {
-        self.conn.outgoing.len()
-    }
-
-    #[inline]
-    fn chunk(&self) -> &[u8] {
-        self.conn.outgoing.front()
-    }
-
-    #[cfg(feature = "std")]
-    fn chunks_vectored<'b>(&'b self, dst: &mut [IoSlice<'b>]) -> usize {
-        let mut count = 0;
-        for (slot, chunk) in dst.iter_mut().zip(self.conn.outgoing.chunks()) {
-            *slot = IoSlice::new(chunk);
-            count += 1;
-        }
-        count
-    }
-
-    #[inline]
-    fn advance(&mut self, n: usize) {
-        self.conn.outgoing.advance(n);
-        self.conn.after_transmit();
     }
 }
