@@ -30,8 +30,6 @@ pub(super) enum Step {
 enum InMessage {
     /// Between messages.
     None,
-    /// A message in one frame, not encoded: its payload is the message.
-    Whole { text: bool },
     /// Frames being put together: a fragmented message, or one an
     /// extension encoded.
     Assembling {
@@ -48,7 +46,6 @@ impl InMessage {
     /// message is validated as it is decoded.
     fn raw_text(&self) -> bool {
         match *self {
-            Self::Whole { text } => text,
             Self::Assembling { text, encoded, .. } | Self::Streaming { text, encoded } => {
                 text && !encoded
             }
@@ -104,17 +101,25 @@ impl Incoming {
                 return Ok(Step::Blocked);
             };
             self.reader.start(header)?;
-            self.begin(&header, config)?;
+            if is_whole(&header, config) {
+                check_size(0, &header, config)?;
+            } else {
+                self.begin(&header, config)?;
+            }
             self.header_len = len;
         }
         let header = *self.reader.header();
+        let whole = is_whole(&header, config);
         let held = self.header_len + self.ready;
         let fresh_len = self.reader.take(buf.len().saturating_sub(held));
         if fresh_len > 0 {
             // Unmask (and validate text) as bytes arrive: invalid text is
             // refused at once, not when its frame ends. Block by block, so
             // that validation reads bytes unmasking just left in cache.
-            let text = !header.opcode.is_control() && self.message.raw_text();
+            let text = match whole {
+                true => header.opcode == Opcode::Text,
+                false => !header.opcode.is_control() && self.message.raw_text(),
+            };
             let fresh = buf.get_mut(held..held + fresh_len).unwrap_or_default();
             for block in fresh.chunks_mut(BLOCK) {
                 self.reader.unmask(block);
@@ -147,6 +152,7 @@ impl Incoming {
         self.header_len = 0;
         self.ready = 0;
         match header.opcode {
+            opcode if whole => self.deliver(opcode == Opcode::Text, payload),
             opcode if opcode.is_control() => Ok(Step::Control(opcode, payload)),
             _ => self.data(&header, payload, done, config.max_message_size),
         }
@@ -165,8 +171,6 @@ impl Incoming {
         };
         self.message = if config.streaming {
             InMessage::Streaming { text, encoded }
-        } else if header.fin && !encoded {
-            InMessage::Whole { text }
         } else {
             InMessage::Assembling {
                 text,
@@ -177,27 +181,18 @@ impl Incoming {
         self.check_size(header, config)
     }
 
-    /// The message size limit, checked on a frame's header. An encoded
-    /// message's limit applies to it decoded, as it decodes; a streamed
-    /// message has none.
+    /// The message size limit for a frame of a message being assembled.
+    /// An encoded message's limit applies to it decoded, as it decodes; a
+    /// streamed message has none.
     fn check_size(&self, header: &FrameHeader, config: &Config) -> Result<(), ProtocolError> {
-        let assembled = match &self.message {
-            InMessage::Whole { .. } => 0,
+        match &self.message {
             InMessage::Assembling {
                 encoded: false,
                 data,
                 ..
-            } => data.len(),
-            _ => return Ok(()),
-        };
-        let len = assembled as u64 + header.payload_len;
-        if len > config.max_message_size as u64 {
-            return Err(ProtocolError::MessageTooBig {
-                len,
-                max: config.max_message_size,
-            });
+            } => check_size(data.len(), header, config),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// A data frame, or in streaming mode a piece of one (`done` when it
@@ -210,11 +205,6 @@ impl Incoming {
         max: usize,
     ) -> Result<Step, ProtocolError> {
         match &mut self.message {
-            InMessage::Whole { text } => {
-                let text = *text;
-                self.message = InMessage::None;
-                self.deliver(text, payload)
-            }
             InMessage::Assembling {
                 text,
                 encoded,
@@ -277,6 +267,7 @@ impl Incoming {
     }
 
     /// A whole message has arrived.
+    #[inline]
     fn deliver(&mut self, text: bool, data: Bytes) -> Result<Step, ProtocolError> {
         Ok(Step::Deliver(if text {
             self.utf8.finish()?;
@@ -285,6 +276,35 @@ impl Incoming {
             Event::Binary(data)
         }))
     }
+}
+
+/// Whether a frame is a whole message as it stands: final, not encoded,
+/// not streamed. Most are, and skip the bookkeeping of a message in
+/// progress.
+#[inline]
+fn is_whole(header: &FrameHeader, config: &Config) -> bool {
+    header.fin
+        && matches!(header.opcode, Opcode::Text | Opcode::Binary)
+        && header.rsv.is_empty()
+        && !config.streaming
+}
+
+/// The message size limit, checked on a frame's header: `assembled` bytes
+/// so far, and this frame's.
+#[inline]
+fn check_size(
+    assembled: usize,
+    header: &FrameHeader,
+    config: &Config,
+) -> Result<(), ProtocolError> {
+    let len = assembled as u64 + header.payload_len;
+    if len > config.max_message_size as u64 {
+        return Err(ProtocolError::MessageTooBig {
+            len,
+            max: config.max_message_size,
+        });
+    }
+    Ok(())
 }
 
 /// Decodes a piece of an encoded message onto `out`, validating text as it

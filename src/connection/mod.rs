@@ -208,27 +208,25 @@ impl Connection {
             self.timers.heard(now);
         }
         while self.accepts_input() && self.pending_error.is_none() {
-            let step = match self.incoming.read(buf, &self.config) {
-                Ok(Step::Blocked) => return,
-                Ok(Step::Progress) => Ok(()),
+            let error = match self.incoming.read(buf, &self.config) {
                 Ok(Step::Deliver(event)) => {
                     self.events.push_back(event);
-                    Ok(())
+                    continue;
                 }
-                Ok(Step::Control(opcode, payload)) => self.on_control(opcode, payload),
-                Err(error) => Err(error),
+                Ok(Step::Blocked) => return,
+                Ok(Step::Progress) => continue,
+                Ok(Step::Control(opcode, payload)) => match self.on_control(opcode, payload) {
+                    Ok(()) => continue,
+                    Err(error) => error,
+                },
+                Err(error) => error,
             };
-            match step {
-                Ok(()) => {}
-                Err(error) => {
-                    if self.events.is_empty() {
-                        self.fail(error);
-                    } else {
-                        self.pending_error = Some(error);
-                    }
-                    break;
-                }
+            if self.events.is_empty() {
+                self.fail(error);
+            } else {
+                self.pending_error = Some(error);
             }
+            break;
         }
         // After the peer's close frame, a violation, or once closed, input
         // is ignored.
@@ -272,14 +270,8 @@ impl Connection {
             return Err(SendError::Closed);
         }
         match message {
-            Message::Text(text) => {
-                self.outgoing.check_whole()?;
-                self.outgoing.message(Opcode::Text, text.into_bytes())
-            }
-            Message::Binary(data) => {
-                self.outgoing.check_whole()?;
-                self.outgoing.message(Opcode::Binary, data)
-            }
+            Message::Text(text) => self.outgoing.message(Opcode::Text, text.into_bytes()),
+            Message::Binary(data) => self.outgoing.message(Opcode::Binary, data),
             Message::Ping(data) => self.outgoing.control(Opcode::Ping, data),
             Message::Pong(data) => self.outgoing.control(Opcode::Pong, data),
             Message::Fragment { text, data, fin } => self.outgoing.fragment(text, data, fin),
@@ -307,7 +299,6 @@ impl Connection {
         if !matches!(self.state, State::Open) {
             return Err(SendError::Closed);
         }
-        self.outgoing.check_whole()?;
         match message {
             MessageRef::Text(text) => self.outgoing.message_slice(Opcode::Text, text.as_bytes()),
             MessageRef::Binary(data) => self.outgoing.message_slice(Opcode::Binary, data),

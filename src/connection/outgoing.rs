@@ -89,16 +89,6 @@ impl Outgoing {
         self.encode = on;
     }
 
-    /// Whether a whole message may be queued: not while one sent in
-    /// fragments is unfinished.
-    #[inline]
-    pub(crate) fn check_whole(&self) -> Result<(), SendError> {
-        match self.fragmenting {
-            true => Err(SendError::FragmentsUnfinished),
-            false => Ok(()),
-        }
-    }
-
     /// Queues a piece of a message as one frame.
     pub(crate) fn fragment(&mut self, text: bool, data: Bytes, fin: bool) -> Result<(), SendError> {
         let opcode = match (self.fragmenting, text) {
@@ -114,8 +104,9 @@ impl Outgoing {
     /// Queues a text or binary message, compressed if permessage-deflate
     /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        if payload.len() <= INLINE_PAYLOAD {
-            // Copied next to its header either way: only borrow it.
+        if payload.len() <= INLINE_PAYLOAD || self.fragmenting {
+            // Copied next to its header either way: only borrow it. (While
+            // fragments are unfinished, message_slice refuses it.)
             return self.message_slice(opcode, &payload);
         }
         if let Some((rsv, encoded)) = self.encode(&payload) {
@@ -128,6 +119,10 @@ impl Outgoing {
     /// copied straight to the arena, a long one into a buffer of its own.
     #[inline]
     pub(crate) fn message_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
+        if self.fragmenting {
+            // Not while a message sent in fragments is unfinished.
+            return Err(SendError::FragmentsUnfinished);
+        }
         if let Some((rsv, encoded)) = self.encode(data) {
             return self.fragments(opcode, rsv, Bytes::from(encoded));
         }
