@@ -677,3 +677,43 @@ fn vectored_view_and_partial_writes_across_chunks() {
         [5, 1000, 5]
     );
 }
+
+#[test]
+fn a_message_sent_in_fragments_must_end_before_another_starts() {
+    let mut sender = Connection::new(Role::Client, Config::new(), T0);
+    let piece = |data: &'static [u8], fin| Message::Fragment {
+        text: false,
+        data: Bytes::from_static(data),
+        fin,
+    };
+    sender.send(piece(b"ab", false)).unwrap();
+    assert_eq!(
+        sender.send(Message::text("x")),
+        Err(SendError::FragmentsUnfinished)
+    );
+    assert_eq!(
+        sender.send_ref(MessageRef::Binary(b"x")),
+        Err(SendError::FragmentsUnfinished)
+    );
+    sender
+        .send(Message::ping(Bytes::from_static(b"p")))
+        .unwrap(); // control frames may interleave
+    sender.send(piece(b"cd", true)).unwrap();
+    sender.send(Message::text("after")).unwrap();
+
+    let mut receiver = Connection::new(Role::Server, Config::new(), T0);
+    let mut wire = BytesMut::new();
+    while let Some(chunk) = sender.poll_transmit() {
+        wire.extend_from_slice(&chunk);
+    }
+    receiver.receive(T0, &mut wire);
+    assert_eq!(
+        receiver.poll_event(),
+        Some(Event::Ping(Bytes::from_static(b"p")))
+    );
+    assert_eq!(
+        receiver.poll_event(),
+        Some(Event::Binary(Bytes::from_static(b"abcd")))
+    );
+    assert!(matches!(receiver.poll_event(), Some(Event::Text(t)) if t.as_str() == "after"));
+}

@@ -46,8 +46,8 @@ use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
 pub use wscore::handshake::Limits;
-pub use wscore_adapter::Error;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
+pub use wscore_adapter::{Error, HandshakeError};
 
 /// What a graceful close needs from a transport beyond `Read + Write`.
 ///
@@ -313,9 +313,7 @@ impl WebSocket<TcpStream> {
     /// ```
     pub fn connect_request(request: &ClientRequest<'_>, timeout: Duration) -> Result<Self, Error> {
         if request.is_secure() {
-            return Err(Error::Handshake(String::from(
-                "wss:// needs TLS, which this adapter does not provide; use ws://",
-            )));
+            return Err(HandshakeError::TlsUnsupported.into());
         }
         let addr = (
             request.host().trim_start_matches('[').trim_end_matches(']'),

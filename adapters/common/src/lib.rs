@@ -14,8 +14,12 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use wscore::connection::{Closed, Config, Connection, ProtocolError, SendError};
-use wscore::handshake::client::{ClientHandshake, ClientRequest, ResponseError, UrlError};
-use wscore::handshake::server::{Decision, RequestKind, ServerHandshake};
+use wscore::handshake::client::{
+    BuildError, ClientHandshake, ClientRequest, ResponseError, UrlError,
+};
+use wscore::handshake::server::{
+    AcceptError, Decision, RequestError, RequestKind, ServerHandshake,
+};
 use wscore::handshake::{HttpError, Limits, Status};
 use wscore::random::{OsRng, ThreadRng};
 
@@ -91,12 +95,14 @@ where
         let request = match self.handshake.receive(received) {
             Ok(Status::Partial) => return self.check_deadline(now),
             Ok(Status::Complete(request)) => request,
-            Err(error) => return Some(refuse(error.response(), http_error(error))),
+            Err(error) => {
+                return Some(refuse(error.response(), HandshakeError::Http(error).into()))
+            }
         };
         if let RequestKind::StrippedUpgrade(error) = request.kind() {
             return Some(refuse(
                 error.response(),
-                Error::Handshake(error.to_string()),
+                HandshakeError::Request(error).into(),
             ));
         }
         let decide = self.decide.take()?;
@@ -110,7 +116,7 @@ where
             Decision::Accept(accept) => accept,
         };
         Some(match request.accept(&accept) {
-            Err(error) => refuse(error.response(), Error::Handshake(error.to_string())),
+            Err(error) => refuse(error.response(), HandshakeError::Accept(error).into()),
             Ok(accepted) => {
                 let mut leftover = BytesMut::from(&received[accepted.header_len()..]);
                 let (response, mut connection) = accepted.into_connection(self.config, now);
@@ -127,7 +133,7 @@ where
     /// (or not: the socket may simply be dropped) and the error to report.
     pub fn check_deadline(&self, now: Duration) -> Option<Answer> {
         let error = self.handshake.handle_timeout(now).err()?;
-        Some(refuse(error.response(), http_error(error)))
+        Some(refuse(error.response(), HandshakeError::Http(error).into()))
     }
 
     /// The client hung up before its request was complete.
@@ -141,10 +147,6 @@ fn refuse(response: Vec<u8>, error: Error) -> Answer {
         response,
         result: Err(error),
     }
-}
-
-fn http_error(error: HttpError) -> Error {
-    Error::Handshake(error.to_string())
 }
 
 /// The client side of the opening handshake, without IO: write its request,
@@ -165,7 +167,7 @@ impl Connecting {
     ) -> Result<(Vec<u8>, Self), Error> {
         let (bytes, handshake) = request
             .build(&mut OsRng, now)
-            .map_err(|e| Error::Handshake(e.to_string()))?;
+            .map_err(HandshakeError::Build)?;
         let connecting = Self {
             handshake,
             received: Vec::with_capacity(HANDSHAKE_READ),
@@ -239,9 +241,10 @@ pub fn end(closed: &Closed) -> Option<Error> {
 pub enum Error {
     /// The transport failed.
     Io(io::Error),
-    /// The handshake was invalid or did not complete in time; the peer got
-    /// a response saying why.
-    Handshake(String),
+    /// The handshake failed on our side: a request that is invalid or did
+    /// not complete in time (the peer got a response saying why), or a
+    /// request we could not build.
+    Handshake(HandshakeError),
     /// The server did not accept the upgrade (or did not answer in time).
     Refused(ResponseError),
     /// The application answered the request with a response of its own.
@@ -258,7 +261,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io(error) => error.fmt(f),
-            Self::Handshake(reason) => write!(f, "handshake failed: {reason}"),
+            Self::Handshake(error) => write!(f, "handshake failed: {error}"),
             Self::Refused(error) => error.fmt(f),
             Self::Responded(status) => write!(f, "answered the request with HTTP {status}"),
             Self::Protocol(error) => write!(
@@ -272,12 +275,82 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(error) => Some(error),
+            Self::Handshake(error) => error.source(),
+            Self::Refused(error) => Some(error),
+            Self::Protocol(error) => Some(error),
+            Self::Send(error) => Some(error),
+            Self::Responded(_) | Self::Closed(_) => None,
+        }
+    }
+}
+
+/// Why an opening handshake failed on our side, with the core's error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The request is not HTTP, too large, or did not arrive in time:
+    /// answered `400`, `431` or `408`.
+    Http(HttpError),
+    /// The request is not a valid WebSocket upgrade, or a proxy stripped
+    /// its upgrade headers: answered with the status it calls for.
+    Request(RequestError),
+    /// The request could not be accepted as the application asked (its
+    /// origin, a subprotocol or extension not offered): answered `403` or
+    /// `500`.
+    Accept(AcceptError),
+    /// The URL is not one to connect to.
+    Url(UrlError),
+    /// The client's request could not be built.
+    Build(BuildError),
+    /// A `wss://` URL: this adapter does not provide TLS.
+    TlsUnsupported,
+}
+
+impl HandshakeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Http(error) => Some(error),
+            Self::Request(error) => Some(error),
+            Self::Accept(error) => Some(error),
+            Self::Url(error) => Some(error),
+            Self::Build(error) => Some(error),
+            Self::TlsUnsupported => None,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Http(error) => error.fmt(f),
+            Self::Request(error) => error.fmt(f),
+            Self::Accept(error) => error.fmt(f),
+            Self::Url(error) => error.fmt(f),
+            Self::Build(error) => error.fmt(f),
+            Self::TlsUnsupported => f.write_str(
+                "wss:// needs TLS, which this adapter does not provide: connect a TLS \
+                 stream yourself and use connect_with",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {}
+
+impl From<HandshakeError> for Error {
+    fn from(error: HandshakeError) -> Self {
+        Self::Handshake(error)
+    }
+}
 
 /// A URL that is not one to connect to fails the handshake before it starts.
 impl From<UrlError> for Error {
     fn from(error: UrlError) -> Self {
-        Self::Handshake(error.to_string())
+        Self::Handshake(HandshakeError::Url(error))
     }
 }
 
@@ -290,5 +363,89 @@ impl From<io::Error> for Error {
 impl From<SendError> for Error {
     fn from(error: SendError) -> Self {
         Self::Send(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wscore::handshake::server::Accept;
+
+    fn accepting() -> Accepting<impl FnOnce(&Request<'_>) -> Decision<'static>> {
+        let limits = Limits::new().timeout(Some(Duration::from_secs(1)));
+        let decide = |_: &Request<'_>| Decision::Accept(Accept::new());
+        Accepting::new(Config::new(), limits, decide, Duration::ZERO)
+    }
+
+    /// The refusal the driver answers with, and the error it reports.
+    fn refused(answer: Option<Answer>) -> (String, Error) {
+        let answer = answer.expect("answered");
+        let status = String::from_utf8_lossy(&answer.response)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        (status, answer.result.expect_err("refused"))
+    }
+
+    #[test]
+    fn refusals_keep_the_core_error() {
+        let (status, error) =
+            refused(accepting().received(&[0x16, 0x03, 0x01, 0x00], Duration::ZERO));
+        assert_eq!(status, "HTTP/1.1 400 Bad Request");
+        assert!(
+            matches!(
+                error,
+                Error::Handshake(HandshakeError::Http(HttpError::Tls))
+            ),
+            "{error:?}"
+        );
+
+        let mut slow = accepting();
+        assert!(slow
+            .received(b"GET / HTTP/1.1\r\n", Duration::ZERO)
+            .is_none());
+        let (status, error) = refused(slow.check_deadline(Duration::from_secs(2)));
+        assert_eq!(status, "HTTP/1.1 408 Request Timeout");
+        assert!(
+            matches!(
+                error,
+                Error::Handshake(HandshakeError::Http(HttpError::Timeout { .. }))
+            ),
+            "{error:?}"
+        );
+
+        let stripped =
+            b"GET / HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+            Sec-WebSocket-Version: 13\r\n\r\n";
+        let (status, error) = refused(accepting().received(stripped, Duration::ZERO));
+        assert_eq!(status, "HTTP/1.1 426 Upgrade Required");
+        assert!(
+            matches!(
+                error,
+                Error::Handshake(HandshakeError::Request(
+                    RequestError::StrippedUpgrade { .. }
+                ))
+            ),
+            "{error:?}"
+        );
+        assert!(
+            std::error::Error::source(&error).is_some(),
+            "the core error is its source"
+        );
+
+        let foreign =
+            b"GET / HTTP/1.1\r\nHost: a.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+            Origin: https://evil.example\r\n\r\n";
+        let (status, error) = refused(accepting().received(foreign, Duration::ZERO));
+        assert_eq!(status, "HTTP/1.1 403 Forbidden");
+        assert!(
+            matches!(
+                error,
+                Error::Handshake(HandshakeError::Accept(AcceptError::OriginNotAllowed(_)))
+            ),
+            "{error:?}"
+        );
     }
 }

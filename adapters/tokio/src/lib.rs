@@ -66,8 +66,8 @@ use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
 pub use wscore::handshake::Limits;
-pub use wscore_adapter::Error;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
+pub use wscore_adapter::{Error, HandshakeError};
 
 /// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
@@ -234,9 +234,7 @@ async fn read_until<S: AsyncRead + Unpin>(
 pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
     let request = ClientRequest::from_url(url)?;
     if request.is_secure() {
-        return Err(Error::Handshake(String::from(
-            "wss:// needs TLS: connect a TLS stream yourself and use connect_with",
-        )));
+        return Err(HandshakeError::TlsUnsupported.into());
     }
     let host = request.host().trim_start_matches('[').trim_end_matches(']');
     let stream = TcpStream::connect((host, request.port())).await?;

@@ -347,3 +347,39 @@ async fn uncompressed_messages_leave_compression_out() {
     assert!(ws.next().await.is_none());
     server.await.unwrap();
 }
+
+#[tokio::test]
+async fn streamed_pieces_keep_their_text_flag_and_fin_both_ways() {
+    let (listener, url) = listener().await;
+    // A streaming server echoes each piece as it arrives, as a piece.
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let decide = |_: &wscore_tokio::Request<'_>| Decision::Accept(Accept::new());
+        let config = Config::new().streaming(true);
+        let mut ws = wscore_tokio::accept_with(stream, config, Limits::default(), decide)
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        while let Some(message) = ws.next().await {
+            if let Message::Fragment { text, fin, .. } = &message.as_ref().unwrap() {
+                seen.push((*text, *fin));
+                ws.send(message.unwrap()).await.unwrap();
+            }
+        }
+        seen
+    });
+    let mut ws = wscore_tokio::connect(&url).await.unwrap();
+    for (data, fin) in [("κό", false), ("σμε", true)] {
+        let piece = Message::Fragment {
+            text: true,
+            data: Bytes::from(data),
+            fin,
+        };
+        ws.send(piece).await.unwrap();
+    }
+    // The client does not stream: the echoed pieces come back as one text.
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("κόσμε"));
+    ws.close().await.unwrap();
+    assert!(ws.next().await.is_none());
+    assert_eq!(server.await.unwrap(), [(true, false), (true, true)]);
+}
