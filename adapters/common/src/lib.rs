@@ -423,9 +423,7 @@ mod tests {
         assert!(
             matches!(
                 error,
-                Error::Handshake(HandshakeError::Request(
-                    RequestError::StrippedUpgrade { .. }
-                ))
+                Error::Handshake(HandshakeError::Request(RequestError::StrippedUpgrade))
             ),
             "{error:?}"
         );
