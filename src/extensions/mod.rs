@@ -14,7 +14,13 @@ mod codec;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 mod error;
+#[cfg(feature = "alloc")]
+mod negotiation;
 
 #[cfg(feature = "alloc")]
 pub(crate) use codec::{Agreed, Decoder, Encoder};
 pub use error::CompressionError;
+#[cfg(feature = "alloc")]
+pub use error::NegotiationError;
+#[cfg(feature = "alloc")]
+pub(crate) use negotiation::Builtin;

@@ -33,9 +33,7 @@ use super::{
     VERSION,
 };
 use crate::connection::{Config, Connection};
-#[cfg(feature = "deflate")]
-use crate::extensions::deflate::{self, DeflateConfig, DeflateParams, NegotiationError};
-use crate::extensions::Agreed;
+use crate::extensions::{Agreed, Builtin, NegotiationError};
 use crate::random::{Rng, RngUnavailable};
 use core::time::Duration;
 
@@ -50,8 +48,7 @@ pub struct ClientRequest<'a> {
     extensions: Vec<&'a str>,
     headers: Vec<(&'a str, &'a str)>,
     limits: Limits,
-    #[cfg(feature = "deflate")]
-    deflate: Option<DeflateConfig>,
+    pub(crate) builtin: Builtin,
 }
 
 impl<'a> ClientRequest<'a> {
@@ -67,8 +64,7 @@ impl<'a> ClientRequest<'a> {
             extensions: Vec::new(),
             headers: Vec::new(),
             limits: Limits::new(),
-            #[cfg(feature = "deflate")]
-            deflate: None,
+            builtin: Builtin::default(),
         }
     }
 
@@ -140,15 +136,6 @@ impl<'a> ClientRequest<'a> {
         self
     }
 
-    /// Offers permessage-deflate as `config` says. If the server agrees, the
-    /// connection compresses and inflates messages itself; a response that
-    /// breaks RFC 7692's rules fails the handshake.
-    #[cfg(feature = "deflate")]
-    pub fn deflate(mut self, config: DeflateConfig) -> Self {
-        self.deflate = Some(config);
-        self
-    }
-
     /// Adds a header, e.g. `Origin`, `Authorization` or `Cookie`.
     pub fn header(mut self, name: &'a str, value: &'a str) -> Self {
         self.headers.push((name, value));
@@ -207,12 +194,9 @@ impl<'a> ClientRequest<'a> {
             // Checked above to be tokens.
             http.header_list("Sec-WebSocket-Protocol", &self.protocols)?;
         }
-        #[allow(unused_mut)]
+        let offers = self.builtin.offers();
         let mut extensions = self.extensions.clone();
-        #[cfg(feature = "deflate")]
-        let offer = self.deflate.as_ref().map(deflate::offer);
-        #[cfg(feature = "deflate")]
-        extensions.extend(offer.as_deref());
+        extensions.extend(offers.iter().map(String::as_str));
         if !extensions.is_empty() {
             http.header_list("Sec-WebSocket-Extensions", &extensions)?;
         }
@@ -227,8 +211,7 @@ impl<'a> ClientRequest<'a> {
                 .iter()
                 .map(|e| Extension::parse(e).name().to_owned())
                 .collect(),
-            #[cfg(feature = "deflate")]
-            deflate: self.deflate,
+            builtin: self.builtin,
         };
         Ok((http.finish(), handshake))
     }
@@ -315,8 +298,7 @@ pub struct ClientHandshake {
     accept: [u8; 28],
     protocols: Vec<String>,
     extensions: Vec<String>,
-    #[cfg(feature = "deflate")]
-    deflate: Option<DeflateConfig>,
+    builtin: Builtin,
 }
 
 impl ClientHandshake {
@@ -407,24 +389,17 @@ impl ClientHandshake {
         if let Some(p) = protocol.filter(|p| !self.protocols.iter().any(|offered| offered == p)) {
             return Err(ResponseError::ProtocolNotOffered(p.to_owned()));
         }
-        #[cfg(feature = "deflate")]
-        let mut agreed = None;
+        let mut agreed = Agreed::default();
         for extension in headers
             .list("sec-websocket-extensions")
             .map(Extension::parse)
         {
             let name = extension.name();
-            #[cfg(feature = "deflate")]
-            if let Some(config) = self
-                .deflate
-                .filter(|_| name.eq_ignore_ascii_case(deflate::NAME))
+            if self
+                .builtin
+                .agree(&extension, &mut agreed)
+                .map_err(ResponseError::Deflate)?
             {
-                if agreed.is_some() {
-                    return Err(ResponseError::Deflate(NegotiationError::Repeated));
-                }
-                let params =
-                    deflate::check_response(&extension, &config).map_err(ResponseError::Deflate)?;
-                agreed = Some((params, config));
                 continue;
             }
             if !self
@@ -438,10 +413,7 @@ impl ClientHandshake {
         Ok(Status::Complete(Response {
             protocol,
             parsed: headers,
-            agreed: Agreed {
-                #[cfg(feature = "deflate")]
-                deflate: agreed,
-            },
+            agreed,
         }))
     }
 }
@@ -451,7 +423,7 @@ impl ClientHandshake {
 pub struct Response<'b> {
     protocol: Option<&'b str>,
     parsed: Parsed<'b>,
-    agreed: Agreed,
+    pub(crate) agreed: Agreed,
 }
 
 impl<'b> Response<'b> {
@@ -465,12 +437,6 @@ impl<'b> Response<'b> {
         self.parsed
             .list("sec-websocket-extensions")
             .map(Extension::parse)
-    }
-
-    /// The permessage-deflate parameters agreed, if any.
-    #[cfg(feature = "deflate")]
-    pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.agreed.deflate.as_ref().map(|(params, _)| params)
     }
 
     /// The first value of a header, by case-insensitive name, if it is UTF-8.
@@ -562,8 +528,8 @@ pub enum ResponseError {
     SeveralProtocols,
     /// The server agreed to an extension the client did not offer.
     ExtensionNotOffered(String),
-    /// The server's permessage-deflate response breaks RFC 7692.
-    #[cfg(feature = "deflate")]
+    /// The server's permessage-deflate response breaks RFC 7692 (only
+    /// when offered, which takes the `deflate` feature).
     Deflate(NegotiationError),
 }
 
@@ -615,7 +581,6 @@ impl fmt::Display for ResponseError {
                 f,
                 "the server agreed to extension {e:?}, which this client did not offer"
             ),
-            #[cfg(feature = "deflate")]
             Self::Deflate(e) => write!(f, "the server's permessage-deflate response is invalid: {e}"),
         }
     }

@@ -482,9 +482,7 @@ mod building {
     use super::super::http_writer::{HttpWriter, InvalidHeader};
     use super::super::{accept_key, HttpError};
     use super::{Request, RequestError};
-    #[cfg(feature = "deflate")]
-    use crate::extensions::deflate::{self, DeflateConfig, DeflateParams};
-    use crate::extensions::Agreed;
+    use crate::extensions::{Agreed, Builtin};
 
     /// Which web pages may open a WebSocket here, judged by the `Origin`
     /// header browsers send with every WebSocket request.
@@ -539,8 +537,7 @@ mod building {
         extensions: Vec<&'a str>,
         headers: Vec<(&'a str, &'a str)>,
         origins: Origins<'a>,
-        #[cfg(feature = "deflate")]
-        deflate: Option<DeflateConfig>,
+        pub(crate) builtin: Builtin,
     }
 
     impl<'a> Accept<'a> {
@@ -560,16 +557,6 @@ mod building {
         /// must have offered an extension of that name.
         pub fn extension(mut self, extension: &'a str) -> Self {
             self.extensions.push(extension);
-            self
-        }
-
-        /// Agrees to permessage-deflate if the client offers it in a form
-        /// `config` can accept: the first such offer is taken, the others
-        /// declined (RFC 7692 §5). The connection then compresses and
-        /// inflates messages itself.
-        #[cfg(feature = "deflate")]
-        pub fn deflate(mut self, config: DeflateConfig) -> Self {
-            self.deflate = Some(config);
             self
         }
 
@@ -608,7 +595,7 @@ mod building {
         response: Vec<u8>,
         protocol: Option<String>,
         header_len: usize,
-        agreed: Agreed,
+        pub(crate) agreed: Agreed,
     }
 
     impl Accepted {
@@ -631,12 +618,6 @@ mod building {
         /// belongs to the connection.
         pub fn header_len(&self) -> usize {
             self.header_len
-        }
-
-        /// The permessage-deflate parameters agreed, if any.
-        #[cfg(feature = "deflate")]
-        pub fn deflate(&self) -> Option<&DeflateParams> {
-            self.agreed.deflate.as_ref().map(|(params, _)| params)
         }
 
         /// The response to write and the server-side connection it opens.
@@ -759,17 +740,9 @@ mod building {
                     return Err(AcceptError::ExtensionNotOffered(name.to_owned()));
                 }
             }
-            #[allow(unused_mut)]
+            let (agreed, responses) = accept.builtin.accept(self.extensions());
             let mut extensions = accept.extensions.clone();
-            #[cfg(feature = "deflate")]
-            let deflate = accept.deflate.and_then(|config| {
-                deflate::accept_offers(self.extensions(), &config)
-                    .map(|(params, response)| (params, config, response))
-            });
-            #[cfg(feature = "deflate")]
-            if let Some((_, _, response)) = &deflate {
-                extensions.push(response);
-            }
+            extensions.extend(responses.iter().map(String::as_str));
             let mut http = HttpWriter::status(101);
             http.line("Upgrade", b"websocket");
             http.line("Connection", b"Upgrade");
@@ -788,10 +761,7 @@ mod building {
                 response: http.finish(),
                 protocol: accept.protocol.map(ToOwned::to_owned),
                 header_len: self.header_len(),
-                agreed: Agreed {
-                    #[cfg(feature = "deflate")]
-                    deflate: deflate.map(|(params, config, _)| (params, config)),
-                },
+                agreed,
             })
         }
 

@@ -41,8 +41,8 @@ mod codec;
 mod negotiation;
 
 pub use super::CompressionError;
+pub use super::NegotiationError;
 pub(crate) use codec::{Compressor, Decompressor};
-pub use negotiation::NegotiationError;
 pub(crate) use negotiation::{accept_offers, check_response, offer};
 
 /// The extension's name in `Sec-WebSocket-Extensions`.
@@ -192,5 +192,40 @@ impl crate::connection::Connection {
     /// The permessage-deflate parameters in force, if any.
     pub fn deflate(&self) -> Option<&DeflateParams> {
         self.decoder().deflate()
+    }
+}
+
+impl crate::handshake::client::ClientRequest<'_> {
+    /// Offers permessage-deflate as `config` says. If the server agrees, the
+    /// connection compresses and inflates messages itself; a response that
+    /// breaks RFC 7692's rules fails the handshake.
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.builtin.deflate = Some(config);
+        self
+    }
+}
+
+impl crate::handshake::client::Response<'_> {
+    /// The permessage-deflate parameters agreed, if any.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.agreed.deflate.as_ref().map(|(params, _)| params)
+    }
+}
+
+impl crate::handshake::server::Accept<'_> {
+    /// Agrees to permessage-deflate if the client offers it in a form
+    /// `config` can accept: the first such offer is taken, the others
+    /// declined (RFC 7692 §5). The connection then compresses and inflates
+    /// messages itself.
+    pub fn deflate(mut self, config: DeflateConfig) -> Self {
+        self.builtin.deflate = Some(config);
+        self
+    }
+}
+
+impl crate::handshake::server::Accepted {
+    /// The permessage-deflate parameters agreed, if any.
+    pub fn deflate(&self) -> Option<&DeflateParams> {
+        self.agreed.deflate.as_ref().map(|(params, _)| params)
     }
 }

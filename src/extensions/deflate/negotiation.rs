@@ -3,86 +3,11 @@
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-use core::fmt::{self, Write};
+use core::fmt::Write;
 
 use super::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS, NAME};
+use crate::extensions::NegotiationError;
 use crate::handshake::Extension;
-
-/// Why a permessage-deflate offer or response is refused: a server declines
-/// such an offer (and may accept another); a client fails the handshake on
-/// such a response (RFC 7692 §5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NegotiationError {
-    /// A parameter RFC 7692 does not define, or not in this direction.
-    UnknownParameter(String),
-    /// A parameter given twice.
-    DuplicateParameter(String),
-    /// A parameter with a value it cannot have.
-    InvalidValue {
-        /// The parameter.
-        param: String,
-        /// Its value, or `None` where one is required.
-        value: Option<String>,
-    },
-    /// The client asked for `server_no_context_takeover`; the server did not agree.
-    ContextTakeoverKept,
-    /// The client limited the server's window; the server did not agree.
-    ServerWindowTooLarge {
-        /// The client's limit.
-        offered: u8,
-        /// The server's answer, if any.
-        got: Option<u8>,
-    },
-    /// The server set the client's window above the client's own limit.
-    ClientWindowTooLarge {
-        /// The client's limit.
-        offered: u8,
-        /// The server's answer.
-        got: u8,
-    },
-    /// The extension appears more than once in the response.
-    Repeated,
-}
-
-impl fmt::Display for NegotiationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnknownParameter(param) => {
-                write!(f, "parameter `{param}` is not defined here by RFC 7692")
-            }
-            Self::DuplicateParameter(param) => write!(f, "parameter `{param}` is given twice"),
-            Self::InvalidValue { param, value: None } => {
-                write!(f, "parameter `{param}` needs a value from 8 to 15")
-            }
-            Self::InvalidValue {
-                param,
-                value: Some(value),
-            } => write!(f, "parameter `{param}` has invalid value {value:?}"),
-            Self::ContextTakeoverKept => f.write_str(
-                "server_no_context_takeover was asked for and the server did not agree to it",
-            ),
-            Self::ServerWindowTooLarge { offered, got: None } => write!(
-                f,
-                "server_max_window_bits={offered} was asked for and the server did not agree to it"
-            ),
-            Self::ServerWindowTooLarge {
-                offered,
-                got: Some(got),
-            } => write!(
-                f,
-                "server_max_window_bits={got} exceeds the {offered} asked for"
-            ),
-            Self::ClientWindowTooLarge { offered, got } => write!(
-                f,
-                "client_max_window_bits={got} exceeds the client's limit of {offered}"
-            ),
-            Self::Repeated => f.write_str("the extension is agreed to more than once"),
-        }
-    }
-}
-
-impl core::error::Error for NegotiationError {}
 
 /// One offer's or response's parameters, each checked for form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
