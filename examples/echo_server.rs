@@ -33,7 +33,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use wscore::connection::{Config, Message, SendError, State};
 use wscore::extensions::deflate::DeflateConfig;
-use wscore_tokio::{Accept, Decision, Error, Limits, Origins, Reject, Request, RequestKind};
+use wscore_tokio::{Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
 
 const PAGE: &str = include_str!("echo_page.html");
 
@@ -136,7 +136,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 async fn turn_away(mut stream: TcpStream) {
-    let response = Reject::new(503)
+    let response = Response::new(503)
         .body("too many connections; try again later")
         .to_bytes();
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&response)).await;
@@ -154,8 +154,8 @@ async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
         list => Origins::AllowList(list),
     };
     let decide = |request: &Request<'_>| match (request.kind(), request.path()) {
-        (RequestKind::Http, "/") => Decision::Respond(Reject::html(PAGE)),
-        (RequestKind::Http, _) => Decision::Respond(Reject::new(404).body("no such page")),
+        (RequestKind::Http, "/") => Decision::Respond(Response::html(PAGE)),
+        (RequestKind::Http, _) => Decision::Respond(Response::new(404).body("no such page")),
         _ => Decision::Accept(Accept::new().deflate(DeflateConfig::new()).origins(origins)),
     };
     let mut ws = match wscore_tokio::accept_with(stream, config, limits, decide).await {

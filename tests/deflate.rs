@@ -330,7 +330,7 @@ fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connec
     let Status::Complete(response) = handshake.receive(&response).unwrap() else {
         panic!()
     };
-    let client = response.into_connection(config, T0, Box::new(OsRng));
+    let client = response.into_connection_with_rng(config, T0, Box::new(OsRng));
     assert_eq!(client.deflate(), server.deflate());
     assert!(client.deflate().is_some());
     (client, server)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use wscore::handshake::server::{
-    Accept, AcceptError, Origins, Reject, Request, RequestError, RequestKind, ServerHandshake,
+    Accept, AcceptError, Origins, Request, RequestError, RequestKind, Response, ServerHandshake,
 };
 use wscore::handshake::{HttpError, Limits, Status};
 
@@ -422,12 +422,11 @@ fn a_frame_that_ends_in_a_blank_line_does_not_extend_the_request() {
 fn custom_rejections() {
     let request = parse(CHROME.as_bytes());
     assert_eq!(request.origin(), Some("http://localhost:9001"));
-    let response = request.reject(
-        &Reject::new(403)
-            .header("WWW-Authenticate", "Bearer")
-            .header("X-Bad", "split\r\nme")
-            .body("origin not allowed"),
-    );
+    let response = Response::new(403)
+        .header("WWW-Authenticate", "Bearer")
+        .header("X-Bad", "split\r\nme")
+        .body("origin not allowed")
+        .to_bytes();
     assert_eq!(
         response_text(&response),
         "HTTP/1.1 403 Forbidden\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\n\

@@ -136,9 +136,21 @@ impl Connection {
 
     /// A connection whose client mask keys come from `rng`.
     pub fn with_rng(role: Role, config: Config, now: Duration, rng: Box<dyn Rng + Send>) -> Self {
+        Self::open(role, config, now, Some(rng), Agreed::default())
+    }
+
+    /// A connection with what its handshake agreed turned on. A server
+    /// never masks, so it needs no `rng`; a client without one cannot send.
+    pub(crate) fn open(
+        role: Role,
+        config: Config,
+        now: Duration,
+        rng: Option<Box<dyn Rng + Send>>,
+        agreed: Agreed,
+    ) -> Self {
         let rules = FrameRules::new(role).max_frame_size(config.max_frame_size);
         let (encoder, decoder) = Agreed::default().codecs(role);
-        Self {
+        let mut connection = Self {
             role,
             config,
             state: State::Open,
@@ -147,18 +159,7 @@ impl Connection {
             outgoing: Outgoing::new(role, rng, config.send_frame_size, encoder),
             timers: Timers::new(now),
             pending_error: None,
-        }
-    }
-
-    /// A connection with what its handshake agreed turned on.
-    pub(crate) fn agreed(
-        role: Role,
-        config: Config,
-        now: Duration,
-        rng: Box<dyn Rng + Send>,
-        agreed: Agreed,
-    ) -> Self {
-        let mut connection = Self::with_rng(role, config, now, rng);
+        };
         connection.set_agreed(agreed);
         connection
     }

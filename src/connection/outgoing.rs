@@ -9,7 +9,7 @@ use super::error::SendError;
 use crate::extensions::Encoder;
 use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, extend_masked};
-use crate::random::Rng;
+use crate::random::{Rng, RngUnavailable};
 use crate::Role;
 
 /// Headers and short payloads are written into one buffer, where they
@@ -34,7 +34,8 @@ const KEY_BATCH: usize = 256;
 
 pub(crate) struct Outgoing {
     role: Role,
-    rng: Box<dyn Rng + Send>,
+    /// Mask keys' source: a client's; a server never masks.
+    rng: Option<Box<dyn Rng + Send>>,
     keys: [u8; KEY_BATCH],
     keys_used: usize,
     /// Encoded bytes not yet handed out; they follow everything in `queue`.
@@ -60,7 +61,7 @@ pub(crate) struct Outgoing {
 impl Outgoing {
     pub(crate) fn new(
         role: Role,
-        rng: Box<dyn Rng + Send>,
+        rng: Option<Box<dyn Rng + Send>>,
         frame_size: usize,
         encoder: Encoder,
     ) -> Self {
@@ -390,7 +391,10 @@ impl Outgoing {
 
     #[cold]
     fn refill_keys(&mut self) -> Result<(), SendError> {
-        self.rng.fill(&mut self.keys)?;
+        self.rng
+            .as_mut()
+            .ok_or(RngUnavailable)?
+            .fill(&mut self.keys)?;
         self.keys_used = 0;
         Ok(())
     }

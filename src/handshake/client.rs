@@ -317,7 +317,7 @@ impl ClientHandshake {
     }
 
     /// Reads the response from `buf`, which holds every byte received so far.
-    pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Response<'b>>, ResponseError> {
+    pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Accepted<'b>>, ResponseError> {
         // Refused from the first bytes: anything but "HTTP/" never becomes a response.
         let head = buf.get(..5).unwrap_or(buf);
         if !b"HTTP/".starts_with(head) {
@@ -410,7 +410,7 @@ impl ClientHandshake {
                 return Err(ResponseError::ExtensionNotOffered(name.to_owned()));
             }
         }
-        Ok(Status::Complete(Response {
+        Ok(Status::Complete(Accepted {
             protocol,
             parsed: headers,
             agreed,
@@ -420,13 +420,13 @@ impl ClientHandshake {
 
 /// A server's successful `101` response, borrowed from the read buffer.
 #[derive(Clone, Debug)]
-pub struct Response<'b> {
+pub struct Accepted<'b> {
     protocol: Option<&'b str>,
     parsed: Parsed<'b>,
     pub(crate) agreed: Agreed,
 }
 
-impl<'b> Response<'b> {
+impl<'b> Accepted<'b> {
     /// The subprotocol the server selected, one the client offered.
     pub fn protocol(&self) -> Option<&'b str> {
         self.protocol
@@ -456,15 +456,27 @@ impl<'b> Response<'b> {
     }
 
     /// The client-side connection this response opens, masking with keys
-    /// from `rng`. Feed it the bytes after [`header_len`](Self::header_len)
-    /// first: they are the server's first frames.
-    pub fn into_connection(
+    /// from [`ThreadRng`](crate::random::ThreadRng). Feed it the bytes
+    /// after [`header_len`](Self::header_len) first: they are the server's
+    /// first frames.
+    #[cfg(feature = "std")]
+    pub fn into_connection(self, config: Config, now: Duration) -> Connection {
+        self.into_connection_with_rng(
+            config,
+            now,
+            alloc::boxed::Box::new(crate::random::ThreadRng),
+        )
+    }
+
+    /// [`into_connection`](Self::into_connection), masking with keys from
+    /// `rng`: for targets without `std`.
+    pub fn into_connection_with_rng(
         self,
         config: Config,
         now: Duration,
         rng: Box<dyn Rng + Send>,
     ) -> Connection {
-        Connection::agreed(crate::Role::Client, config, now, rng, self.agreed)
+        Connection::open(crate::Role::Client, config, now, Some(rng), self.agreed)
     }
 }
 

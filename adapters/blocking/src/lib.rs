@@ -44,7 +44,7 @@ use bytes::{Buf, BytesMut};
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message};
 use wscore::handshake::client::ClientRequest;
-pub use wscore::handshake::server::{Accept, Decision, Origins, Reject, Request, RequestKind};
+pub use wscore::handshake::server::{Accept, Decision, Origins, Request, RequestKind, Response};
 pub use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
 pub use wscore_adapter::{Error, HandshakeError};

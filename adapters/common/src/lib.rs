@@ -21,7 +21,7 @@ use wscore::handshake::server::{
     AcceptError, Decision, RequestError, RequestKind, ServerHandshake,
 };
 use wscore::handshake::{HttpError, Limits, Status};
-use wscore::random::{OsRng, ThreadRng};
+use wscore::random::OsRng;
 
 pub use wscore::handshake::server::Request;
 
@@ -193,10 +193,9 @@ impl Connecting {
         match self.handshake.receive(&self.received) {
             Err(error) => Err(Error::Refused(error)),
             Ok(Status::Partial) => self.check_deadline(now).map(|()| None),
-            Ok(Status::Complete(response)) => {
-                let mut leftover = BytesMut::from(&self.received[response.header_len()..]);
-                let mut connection =
-                    response.into_connection(self.config, now, Box::new(ThreadRng));
+            Ok(Status::Complete(accepted)) => {
+                let mut leftover = BytesMut::from(&self.received[accepted.header_len()..]);
+                let mut connection = accepted.into_connection(self.config, now);
                 connection.receive(now, &mut leftover);
                 Ok(Some((connection, leftover)))
             }

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use wscore::connection::{Config, Message, State};
 use wscore::handshake::client::ClientRequest;
-use wscore_tokio::{Accept, Decision, Limits, Reject, Request, RequestKind};
+use wscore_tokio::{Accept, Decision, Limits, Request, RequestKind, Response};
 
 mod peer;
 use peer::{
@@ -53,7 +53,7 @@ fn server() -> (SocketAddr, mpsc::Receiver<String>) {
 async fn serve(stream: tokio::net::TcpStream) -> String {
     let limits = Limits::new().timeout(Some(HANDSHAKE_TIMEOUT));
     let decide = |request: &Request<'_>| match request.kind() {
-        RequestKind::Http => Decision::Respond(Reject::html("<h1>the page</h1>")),
+        RequestKind::Http => Decision::Respond(Response::html("<h1>the page</h1>")),
         _ => Decision::Accept(Accept::new()),
     };
     let config = Config::new().max_frame_size(1 << 20);

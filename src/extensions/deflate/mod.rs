@@ -180,7 +180,7 @@ impl DeflateParams {
 impl crate::connection::Connection {
     /// Turns on permessage-deflate with the parameters a handshake agreed.
     /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
-    /// and [`Response::into_connection`](crate::handshake::client::Response::into_connection)
+    /// and [`client::Accepted::into_connection`](crate::handshake::client::Accepted::into_connection)
     /// do it; this is for connections whose handshake happened elsewhere.
     /// Call it before any frame is sent or received.
     pub fn enable_deflate(&mut self, params: DeflateParams, config: DeflateConfig) {
@@ -205,7 +205,7 @@ impl crate::handshake::client::ClientRequest<'_> {
     }
 }
 
-impl crate::handshake::client::Response<'_> {
+impl crate::handshake::client::Accepted<'_> {
     /// The permessage-deflate parameters agreed, if any.
     pub fn deflate(&self) -> Option<&DeflateParams> {
         self.agreed.deflate.as_ref().map(|(params, _)| params)
