@@ -5,19 +5,16 @@
 //! decoder accepts only minimal length encodings, so the encoding is unique).
 #![no_main]
 
+#[path = "common/setup.rs"]
+mod setup;
+
 use libfuzzer_sys::fuzz_target;
 use wscore::frame::{FrameDecoder, FrameHeader, FrameRules, Item, Rsv};
 use wscore::mask::apply_mask;
-use wscore::Role;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&setup, bytes)) = data.split_first() else {
+    let Some((setup, role, bytes)) = setup::split(data) else {
         return;
-    };
-    let role = if setup & 1 == 0 {
-        Role::Server
-    } else {
-        Role::Client
     };
     let rsv = if setup & 2 == 0 { Rsv::NONE } else { Rsv::RSV1 };
     let max_frame_size = 1u64 << (setup >> 2); // 1 B up to 2^63

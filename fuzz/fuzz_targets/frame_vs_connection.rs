@@ -10,6 +10,9 @@
 //! delivered before is compared.
 #![no_main]
 
+#[path = "common/setup.rs"]
+mod setup;
+
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
@@ -38,13 +41,8 @@ enum End {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&setup, bytes)) = data.split_first() else {
+    let Some((setup, role, bytes)) = setup::split(data) else {
         return;
-    };
-    let role = if setup & 1 == 0 {
-        Role::Server
-    } else {
-        Role::Client
     };
     // Up to 16 MiB: the connection reserves room for a declared frame.
     let max_frame_size = 1u64 << ((setup >> 1) % 25);
