@@ -209,11 +209,7 @@ impl Connection {
             self.timers.heard(now);
         }
         while self.accepts_input() && self.pending_error.is_none() {
-            let error = match self.incoming.read(buf, &self.config) {
-                Ok(Step::Deliver(event)) => {
-                    self.events.push_back(event);
-                    continue;
-                }
+            let error = match self.incoming.read(buf, &self.config, &mut self.events) {
                 Ok(Step::Blocked) => return,
                 Ok(Step::Progress) => continue,
                 Ok(Step::Control(opcode, payload)) => match self.on_control(opcode, payload) {
