@@ -327,54 +327,6 @@ impl Connection {
         Ok(())
     }
 
-    /// The next chunk of bytes to write, in order. Write every chunk, then
-    /// call again; chunks may be gathered into one vectored write.
-    #[inline]
-    pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        let chunk = self.outgoing.pop();
-        self.after_transmit();
-        chunk
-    }
-
-    /// The bytes waiting to be written, as a [`Buf`]: write from its
-    /// [`chunk`](Buf::chunk) (or its `chunks_vectored`, for a vectored
-    /// write), then [`advance`](Buf::advance) by what the transport took.
-    /// Writers that take a `Buf` (tokio's `write_buf`) take it as it is.
-    ///
-    /// ```
-    /// use bytes::Buf;
-    /// use std::time::Duration;
-    /// use wscore::connection::{Config, Connection, Message};
-    /// use wscore::Role;
-    ///
-    /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
-    /// conn.send(Message::text("hi"))?;
-    /// let mut socket = Vec::new(); // any transport
-    /// let mut transmit = conn.transmit();
-    /// while transmit.has_remaining() {
-    ///     let pending = transmit.chunk();
-    ///     socket.extend_from_slice(pending); // a real write may take fewer bytes
-    ///     let written = pending.len();
-    ///     transmit.advance(written);
-    /// }
-    /// assert_eq!(socket, b"\x81\x02hi");
-    /// # Ok::<(), wscore::connection::SendError>(())
-    /// ```
-    #[inline]
-    pub fn transmit(&mut self) -> Transmit<'_> {
-        self.outgoing.encode_pongs();
-        Transmit { conn: self }
-    }
-
-    /// Once our reply to the peer's close has been handed out, the close
-    /// handshake is complete.
-    #[inline]
-    fn after_transmit(&mut self) {
-        if matches!(self.state, State::CloseReceived(_)) && self.outgoing.is_empty() {
-            self.close_handshake_done();
-        }
-    }
-
     /// How the connection ended, once [`Event::Closed`] has been queued:
     /// who ended it, the code, the reason, whether the close handshake
     /// completed, and the peer's violation if that is what ended it.
@@ -382,64 +334,6 @@ impl Connection {
         match &self.state {
             State::CloseReceived(closed) | State::Closed(closed) => Some(closed),
             State::Open | State::CloseSent(_) => None,
-        }
-    }
-
-    /// How many bytes are waiting to be written.
-    pub fn transmit_len(&self) -> usize {
-        self.outgoing.len()
-    }
-
-    /// Whether the bytes waiting to be written have reached
-    /// [`Config::transmit_high_water`]: stop sending until they drain.
-    pub fn is_transmit_full(&self) -> bool {
-        self.outgoing.len() >= self.config.transmit_high_water
-    }
-
-    /// When to call [`handle_timeout`](Self::handle_timeout) next, if any
-    /// timer is running.
-    pub fn poll_timeout(&self) -> Option<Duration> {
-        match self.state {
-            State::Open => {
-                let keepalive = self.timers.keepalive(&self.config);
-                [keepalive, self.timers.idle(&self.config)]
-                    .into_iter()
-                    .flatten()
-                    .min()
-            }
-            State::CloseSent(_) => self.timers.close(),
-            State::CloseReceived(_) | State::Closed(_) => None,
-        }
-    }
-
-    /// Acts on the timers that are due at `now`.
-    pub fn handle_timeout(&mut self, now: Duration) {
-        let due = |deadline: Option<Duration>| deadline.is_some_and(|at| now >= at);
-        match self.state {
-            State::Open => {
-                if due(self.timers.idle(&self.config)) {
-                    let timeout = self.config.idle_timeout.unwrap_or_default();
-                    let reason = alloc::format!(
-                        "idle timeout: nothing heard for {} s",
-                        timeout.as_secs_f32()
-                    );
-                    let _ = self.close(now, CloseCode::GOING_AWAY, &reason);
-                } else if due(self.timers.keepalive(&self.config)) {
-                    self.timers.pinged(now);
-                    // An empty ping always encodes; only a failing
-                    // randomness source could stop it, and then the idle
-                    // timeout still ends a dead connection.
-                    let _ = self.outgoing.control(Opcode::Ping, Bytes::new());
-                }
-            }
-            State::CloseSent(ref sent) if due(self.timers.close()) => {
-                let reason = alloc::format!(
-                    "the peer did not answer our close frame ({}) in time",
-                    sent.code
-                );
-                self.end(Closed::abnormal(Initiator::Local, reason));
-            }
-            State::CloseSent(_) | State::CloseReceived(_) | State::Closed(_) => {}
         }
     }
 
