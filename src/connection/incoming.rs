@@ -16,8 +16,8 @@ use crate::utf8::Utf8Validator;
 const BLOCK: usize = 16 << 10;
 
 /// What reading made of the bytes so far. Messages go straight into the
-/// event queue: an event is the largest value here, and moving it through
-/// a return value cost a tenth of the time of a small message.
+/// event queue rather than through the return value (4% of a small
+/// message's time).
 pub(super) enum Step {
     /// Nothing more until more bytes arrive.
     Blocked,
@@ -59,6 +59,8 @@ impl InMessage {
 /// The receiving side of a connection.
 pub(super) struct Incoming {
     reader: FrameReader,
+    /// The header of a frame whose payload is still arriving.
+    header: FrameHeader,
     /// How many bytes at the front of the read buffer are the current
     /// frame's header: 0 once a streaming piece has been split off.
     header_len: usize,
@@ -74,6 +76,7 @@ impl Incoming {
     pub(super) fn new(rules: FrameRules, decoder: Decoder) -> Self {
         Self {
             reader: FrameReader::new(rules.extension_rsv(decoder.rsv())),
+            header: FrameHeader::new(Opcode::Continuation, 0),
             header_len: 0,
             ready: 0,
             message: InMessage::None,
@@ -99,7 +102,10 @@ impl Incoming {
         config: &Config,
         events: &mut VecDeque<Event>,
     ) -> Result<Step, ProtocolError> {
-        if self.reader.remaining() == 0 {
+        // The header is stored only when its frame is left unfinished: a
+        // frame that arrives whole (most small ones) uses the one it just
+        // decoded. Storing it and reading it back cost small messages 5%.
+        let header = if self.reader.remaining() == 0 {
             let HeaderStatus::Complete { header, len } = FrameHeader::decode(buf)? else {
                 return Ok(Step::Blocked);
             };
@@ -110,8 +116,10 @@ impl Incoming {
                 self.begin(&header, config)?;
             }
             self.header_len = len;
-        }
-        let header = *self.reader.header();
+            header
+        } else {
+            self.header
+        };
         let whole = is_whole(&header, config);
         let held = self.header_len + self.ready;
         let fresh_len = self.reader.take(buf.len().saturating_sub(held));
@@ -146,6 +154,7 @@ impl Incoming {
             if frame_len > buf.capacity() && frame_len < isize::MAX as usize {
                 buf.reserve(frame_len - buf.len());
             }
+            self.header = header;
             return Ok(Step::Blocked);
         }
         // One split for header and payload; dropping the header from the
@@ -154,6 +163,10 @@ impl Incoming {
         payload.advance(self.header_len);
         self.header_len = 0;
         self.ready = 0;
+        if !done {
+            // Streaming: the rest of the frame follows.
+            self.header = header;
+        }
         match header.opcode {
             opcode if whole => self.deliver(opcode == Opcode::Text, payload, events),
             opcode if opcode.is_control() => Ok(Step::Control(opcode, payload)),

@@ -9,16 +9,17 @@ use crate::mask::apply_mask;
 /// the rules and the message sequence, then unmasks the frame's payload in
 /// place, in pieces of any size, as its bytes arrive.
 ///
-/// It holds no bytes: keeping a header split across reads, and the payload,
-/// is the caller's business. The decoder stashes a split header and hands
+/// It holds no bytes, and of a header only what unmasking needs: keeping a
+/// header split across reads, the header itself and the payload are the
+/// caller's business. The decoder stashes a split header and hands
 /// payload out at once; the connection leaves both in its read buffer until
 /// a frame is whole.
 #[derive(Clone, Debug)]
 pub(crate) struct FrameReader {
     rules: FrameRules,
     sequencer: Sequencer,
-    /// The last header started; its payload is done when `remaining` is 0.
-    header: FrameHeader,
+    /// The current frame's mask key.
+    mask: Option<[u8; 4]>,
     /// Payload bytes of the current frame not yet unmasked.
     remaining: u64,
     /// Payload bytes unmasked so far, modulo 4: where the mask key resumes.
@@ -30,7 +31,7 @@ impl FrameReader {
         Self {
             rules,
             sequencer: Sequencer::new(),
-            header: FrameHeader::new(super::Opcode::Continuation, 0),
+            mask: None,
             remaining: 0,
             phase: 0,
         }
@@ -51,17 +52,10 @@ impl FrameReader {
         debug_assert_eq!(self.remaining, 0, "a frame started inside another");
         self.rules.check(&header)?;
         self.sequencer.check(&header)?;
-        self.header = header;
+        self.mask = header.mask;
         self.remaining = header.payload_len;
         self.phase = 0;
         Ok(())
-    }
-
-    /// The header of the current (or just finished) frame.
-    #[cfg(feature = "alloc")]
-    #[inline]
-    pub(crate) const fn header(&self) -> &FrameHeader {
-        &self.header
     }
 
     /// Payload bytes of the current frame still to come: 0 between frames.
@@ -80,7 +74,7 @@ impl FrameReader {
     /// [`remaining`](Self::remaining) bytes. Returns whether the frame is done.
     #[inline]
     pub(crate) fn unmask(&mut self, data: &mut [u8]) -> bool {
-        if let Some(key) = self.header.mask {
+        if let Some(key) = self.mask {
             apply_mask(data, key, self.phase);
         }
         self.phase = (self.phase + data.len()) % 4;
