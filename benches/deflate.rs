@@ -14,6 +14,7 @@ use std::hint::black_box;
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event, Message, Utf8Bytes};
 use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::Agreed;
 use wscore::Role;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush};
 
@@ -65,8 +66,8 @@ fn wscore_pair() -> (Connection, Connection) {
     let config = DeflateConfig::new().level(LEVEL as u8);
     let mut client = Connection::new(Role::Client, Config::new(), Duration::ZERO);
     let mut server = Connection::new(Role::Server, Config::new(), Duration::ZERO);
-    client.enable_deflate(params, config);
-    server.enable_deflate(params, config);
+    client.set_agreed(Agreed::with_deflate(params, config));
+    server.set_agreed(Agreed::with_deflate(params, config));
     (client, server)
 }
 

@@ -166,7 +166,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
             return;
         }
     };
-    match ws.connection().deflate() {
+    match ws.connection().agreed().deflate() {
         Some(params) => println!("{peer}: open, compressed ({params:?})"),
         None => println!("{peer}: open"),
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Closed, Config, Connection, Event, Message, State};
 use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::Agreed;
 use wscore::Role;
 
 const T0: Duration = Duration::ZERO;
@@ -76,7 +77,10 @@ impl Side {
     fn new(role: Role, frame_size: usize, deflate: Deflate) -> Self {
         let mut conn = Connection::new(role, Config::new().send_frame_size(frame_size), T0);
         if let Some((params, threshold)) = deflate {
-            conn.enable_deflate(params, DeflateConfig::new().threshold(threshold));
+            conn.set_agreed(Agreed::with_deflate(
+                params,
+                DeflateConfig::new().threshold(threshold),
+            ));
         }
         Self {
             conn,

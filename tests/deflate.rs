@@ -331,8 +331,8 @@ fn pair(client: DeflateConfig, server: DeflateConfig, config: Config) -> (Connec
         panic!()
     };
     let client = response.into_connection_with_rng(config, T0, Box::new(OsRng));
-    assert_eq!(client.deflate(), server.deflate());
-    assert!(client.deflate().is_some());
+    assert_eq!(client.agreed().deflate(), server.agreed().deflate());
+    assert!(client.agreed().deflate().is_some());
     (client, server)
 }
 

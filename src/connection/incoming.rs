@@ -85,10 +85,6 @@ impl Incoming {
         }
     }
 
-    pub(super) fn decoder(&self) -> &Decoder {
-        &self.decoder
-    }
-
     /// Drops a message in progress: nothing more will be read.
     pub(super) fn discard(&mut self) {
         self.message = InMessage::None;

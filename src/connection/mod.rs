@@ -123,6 +123,8 @@ pub struct Connection {
     timers: Timers,
     /// A violation found behind events the application has not taken yet.
     pending_error: Option<ProtocolError>,
+    /// The extensions in force.
+    agreed: Agreed,
 }
 
 impl Connection {
@@ -159,23 +161,47 @@ impl Connection {
             outgoing: Outgoing::new(role, rng, config.send_frame_size, encoder),
             timers: Timers::new(now),
             pending_error: None,
+            agreed: Agreed::default(),
         };
         connection.set_agreed(agreed);
         connection
     }
 
-    /// Applies what a handshake agreed, before any frame is sent or
-    /// received.
-    pub(crate) fn set_agreed(&mut self, agreed: Agreed) {
+    /// Turns on the extensions a handshake agreed. The handshakes'
+    /// `into_connection` do it; this is for connections whose handshake
+    /// happened elsewhere. Call it before any frame is sent or received.
+    ///
+    /// ```
+    /// # #[cfg(feature = "deflate")] {
+    /// use std::time::Duration;
+    /// use wscore::connection::{Config, Connection};
+    /// use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+    /// use wscore::extensions::Agreed;
+    /// use wscore::Role;
+    ///
+    /// let params = DeflateParams {
+    ///     server_no_context_takeover: false,
+    ///     client_no_context_takeover: false,
+    ///     server_max_window_bits: 15,
+    ///     client_max_window_bits: 15,
+    /// };
+    /// let mut conn = Connection::new(Role::Server, Config::new(), Duration::ZERO);
+    /// conn.set_agreed(Agreed::with_deflate(params, DeflateConfig::new()));
+    /// assert_eq!(conn.agreed().deflate(), Some(&params));
+    /// # }
+    /// ```
+    pub fn set_agreed(&mut self, agreed: Agreed) {
         let (encoder, decoder) = agreed.codecs(self.role);
         let rules = FrameRules::new(self.role).max_frame_size(self.config.max_frame_size);
         self.incoming = Incoming::new(rules, decoder);
         self.outgoing.set_encoder(encoder);
+        self.agreed = agreed;
     }
 
-    /// The receiving half of the agreed extensions.
-    pub(crate) fn decoder(&self) -> &crate::extensions::Decoder {
-        self.incoming.decoder()
+    /// The extensions in force (with the `deflate` feature,
+    /// `agreed().deflate()` has the permessage-deflate parameters).
+    pub fn agreed(&self) -> &Agreed {
+        &self.agreed
     }
 
     /// This endpoint's role.
@@ -364,7 +390,7 @@ impl core::fmt::Debug for Connection {
             .field("state", &self.state)
             .field("events", &self.events.len())
             .field("transmit_len", &self.transmit_len())
-            .field("extension_rsv", &self.decoder().rsv())
+            .field("agreed", &self.agreed)
             .finish_non_exhaustive()
     }
 }

@@ -11,9 +11,13 @@ use super::CompressionError;
 use crate::frame::{FrameHeader, Opcode, Rsv};
 use crate::Role;
 
-/// What a handshake agreed to, for its connection to apply.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Agreed {
+/// The extensions a handshake agreed to, which its connection applies
+/// ([`Connection::agreed`](crate::connection::Connection::agreed)). For a
+/// connection whose handshake happened elsewhere, build one (with the
+/// `deflate` feature, [`Agreed::with_deflate`]) and hand it to
+/// [`Connection::set_agreed`](crate::connection::Connection::set_agreed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Agreed {
     #[cfg(feature = "deflate")]
     pub(crate) deflate: Option<(DeflateParams, DeflateConfig)>,
 }
@@ -108,11 +112,5 @@ impl Decoder {
         }
         let _ = (input, last, out, max);
         Ok(())
-    }
-
-    /// The permessage-deflate parameters in force, if any.
-    #[cfg(feature = "deflate")]
-    pub(crate) fn deflate(&self) -> Option<&DeflateParams> {
-        self.deflate.as_ref().map(Decompressor::params)
     }
 }

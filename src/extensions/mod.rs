@@ -18,7 +18,9 @@ mod error;
 mod negotiation;
 
 #[cfg(feature = "alloc")]
-pub(crate) use codec::{Agreed, Decoder, Encoder};
+pub use codec::Agreed;
+#[cfg(feature = "alloc")]
+pub(crate) use codec::{Decoder, Encoder};
 pub use error::CompressionError;
 #[cfg(feature = "alloc")]
 pub use error::NegotiationError;

@@ -308,7 +308,7 @@ impl WebSocket<TcpStream> {
     ///
     /// let request = ClientRequest::from_url("ws://127.0.0.1:9001/")?.deflate(DeflateConfig::new());
     /// let ws = WebSocket::connect_request(&request, Duration::from_secs(5))?;
-    /// println!("compression: {:?}", ws.connection().deflate());
+    /// println!("compression: {:?}", ws.connection().agreed().deflate());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn connect_request(request: &ClientRequest<'_>, timeout: Duration) -> Result<Self, Error> {

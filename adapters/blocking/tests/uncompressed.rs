@@ -44,7 +44,7 @@ fn deflate_echo(listener: TcpListener) {
     let (stream, _) = listener.accept().unwrap();
     let accept = |_: &Request<'_>| Decision::Accept(Accept::new().deflate(DeflateConfig::new()));
     let mut ws = WebSocket::accept_with(stream, Config::new(), Limits::default(), accept).unwrap();
-    assert!(ws.connection().deflate().is_some());
+    assert!(ws.connection().agreed().deflate().is_some());
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)).unwrap(),
@@ -68,7 +68,7 @@ fn uncompressed_messages_leave_compression_out() {
         written: 0,
     };
     let mut ws = WebSocket::connect_with(stream, &request, Config::new()).unwrap();
-    assert!(ws.connection().deflate().is_some());
+    assert!(ws.connection().agreed().deflate().is_some());
     let text: String = (0..20_000)
         .map(|i| format!("{{\"n\":{}}},", i % 10))
         .collect();

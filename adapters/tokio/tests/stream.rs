@@ -220,7 +220,7 @@ async fn deflate_echo_server(listener: TcpListener) {
     let ws = wscore_tokio::accept_with(stream, Config::new(), Limits::default(), accept)
         .await
         .unwrap();
-    assert!(ws.connection().deflate().is_some());
+    assert!(ws.connection().agreed().deflate().is_some());
     echo(ws).await;
 }
 
@@ -235,7 +235,7 @@ where
     let ws = wscore_tokio::connect_with(stream, &request, Config::new())
         .await
         .unwrap();
-    assert!(ws.connection().deflate().is_some());
+    assert!(ws.connection().agreed().deflate().is_some());
     ws
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message, State};
 use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::Agreed;
 use wscore::Role;
 
 const MAX_FRAME: u64 = 4096;
@@ -32,10 +33,8 @@ pub fn run(role: Role, data: &[u8]) {
             server_max_window_bits: 8 + (deflate >> 3 & 7),
             client_max_window_bits: 15 - (deflate >> 5 & 7),
         };
-        conn.enable_deflate(
-            params,
-            DeflateConfig::new().threshold(usize::from(setup % 64)),
-        );
+        let config = DeflateConfig::new().threshold(usize::from(setup % 64));
+        conn.set_agreed(Agreed::with_deflate(params, config));
     }
     let mut now = Duration::ZERO;
     let mut buf = BytesMut::new();

@@ -132,11 +132,6 @@ impl Decompressor {
         }
     }
 
-    /// What the handshake agreed to.
-    pub(crate) fn params(&self) -> &DeflateParams {
-        &self.params
-    }
-
     /// Inflates the next piece of a compressed message, appending to `out`;
     /// `last` when it ends the message. The message may inflate to `max`
     /// bytes; `out` never grows beyond one byte more.

@@ -177,21 +177,20 @@ impl DeflateParams {
     }
 }
 
-impl crate::connection::Connection {
-    /// Turns on permessage-deflate with the parameters a handshake agreed.
-    /// [`Accepted::into_connection`](crate::handshake::server::Accepted::into_connection)
-    /// and [`client::Accepted::into_connection`](crate::handshake::client::Accepted::into_connection)
-    /// do it; this is for connections whose handshake happened elsewhere.
-    /// Call it before any frame is sent or received.
-    pub fn enable_deflate(&mut self, params: DeflateParams, config: DeflateConfig) {
-        self.set_agreed(super::Agreed {
+impl super::Agreed {
+    /// permessage-deflate with the parameters a handshake agreed and the
+    /// configuration to compress with: for a connection whose handshake
+    /// happened elsewhere (see
+    /// [`Connection::set_agreed`](crate::connection::Connection::set_agreed)).
+    pub fn with_deflate(params: DeflateParams, config: DeflateConfig) -> Self {
+        Self {
             deflate: Some((params, config)),
-        });
+        }
     }
 
-    /// The permessage-deflate parameters in force, if any.
+    /// The permessage-deflate parameters agreed, if any.
     pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.decoder().deflate()
+        self.deflate.as_ref().map(|(params, _)| params)
     }
 }
 
@@ -208,7 +207,7 @@ impl crate::handshake::client::ClientRequest<'_> {
 impl crate::handshake::client::Accepted<'_> {
     /// The permessage-deflate parameters agreed, if any.
     pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.agreed.deflate.as_ref().map(|(params, _)| params)
+        self.agreed.deflate()
     }
 }
 
@@ -226,6 +225,6 @@ impl crate::handshake::server::Accept<'_> {
 impl crate::handshake::server::Accepted {
     /// The permessage-deflate parameters agreed, if any.
     pub fn deflate(&self) -> Option<&DeflateParams> {
-        self.agreed.deflate.as_ref().map(|(params, _)| params)
+        self.agreed.deflate()
     }
 }
