@@ -87,6 +87,7 @@ mod error;
 mod incoming;
 mod message;
 mod outgoing;
+mod prepared;
 mod state;
 mod timers;
 mod transmit;
@@ -100,6 +101,7 @@ use core::time::Duration;
 pub use config::Config;
 pub use error::{ProtocolError, SendError};
 pub use message::{CloseFrame, Event, Message, MessageRef, Utf8Bytes};
+pub use prepared::Prepared;
 pub use state::{Closed, Initiator, State};
 pub use transmit::Transmit;
 

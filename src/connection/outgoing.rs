@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::error::SendError;
-use crate::extensions::Encoder;
+use crate::extensions::{Encoder, SharedEncoding};
 use crate::frame::{FrameError, FrameHeader, HeaderBytes, Opcode, Rsv, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, extend_masked};
 use crate::random::{Rng, RngUnavailable};
@@ -114,6 +114,41 @@ impl Outgoing {
             return self.fragments(opcode, rsv, Bytes::from(encoded));
         }
         self.fragments(opcode, Rsv::NONE, payload)
+    }
+
+    /// Queues a message prepared for many connections: its payload shared,
+    /// and its encoding too where this connection's would be the same.
+    /// `frame` is the message as a server sends it uncompressed in one
+    /// frame, queued as it is where that fits.
+    pub(crate) fn prepared(
+        &mut self,
+        opcode: Opcode,
+        payload: Bytes,
+        frame: &Bytes,
+        shared: &SharedEncoding,
+    ) -> Result<(), SendError> {
+        if self.fragmenting {
+            return Err(SendError::FragmentsUnfinished);
+        }
+        let encoded = match self.encode {
+            true => self.encoder.encode_shared(&payload, shared),
+            false => None,
+        };
+        match encoded {
+            Some((rsv, encoded)) => self.fragments(opcode, rsv, encoded),
+            // Short frames are copied next to what precedes them, like any
+            // short message: one chunk to write.
+            None if self.role == Role::Server
+                && frame.len() > INLINE_PAYLOAD
+                && payload.len() <= self.frame_size =>
+            {
+                self.queued_bytes += frame.len();
+                self.seal();
+                self.queue.push_back(frame.clone());
+                Ok(())
+            }
+            None => self.fragments(opcode, Rsv::NONE, payload),
+        }
     }
 
     /// Queues a text or binary message given as a slice: a short one is

@@ -4,6 +4,7 @@
 //! no-ops the compiler sees through.
 
 use alloc::vec::Vec;
+use bytes::Bytes;
 
 #[cfg(feature = "deflate")]
 use super::deflate::{Compressor, Decompressor, DeflateConfig, DeflateParams};
@@ -58,6 +59,52 @@ impl Encoder {
             return compressor.compress(message).map(|out| (Rsv::RSV1, out));
         }
         let _ = message;
+        None
+    }
+}
+
+/// One message's encoding, shared by every connection whose encoder would
+/// produce the same bytes: permessage-deflate without context takeover, at
+/// the same level and window. The first such connection compresses it; the
+/// others queue the same bytes.
+#[derive(Debug, Default)]
+pub(crate) struct SharedEncoding {
+    /// The settings it was compressed with, and the result (`None` if
+    /// compressing failed: then it goes uncompressed).
+    #[cfg(feature = "deflate")]
+    deflate: std::sync::OnceLock<((u8, u8), Option<Bytes>)>,
+}
+
+impl Encoder {
+    /// The message encoded for this connection, with the RSV bits that
+    /// mark it, through `shared` when another connection's encoding is the
+    /// same as this one's would be; `None` to send it as it is.
+    pub(crate) fn encode_shared(
+        &mut self,
+        message: &[u8],
+        shared: &SharedEncoding,
+    ) -> Option<(Rsv, Bytes)> {
+        #[cfg(feature = "deflate")]
+        if let Some(compressor) = &mut self.deflate {
+            if !compressor.worth(message.len()) {
+                return None;
+            }
+            let Some(key) = compressor.shareable() else {
+                // Its window carries earlier messages: its bytes are its own.
+                return compressor
+                    .compress(message)
+                    .map(|out| (Rsv::RSV1, Bytes::from(out)));
+            };
+            let (made_with, compressed) = shared
+                .deflate
+                .get_or_init(|| (key, compressor.compress(message).map(Bytes::from)));
+            let compressed = match *made_with == key {
+                true => compressed.clone(),
+                false => compressor.compress(message).map(Bytes::from),
+            };
+            return compressed.map(|out| (Rsv::RSV1, out));
+        }
+        let _ = (message, shared);
         None
     }
 }

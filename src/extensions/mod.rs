@@ -20,7 +20,7 @@ mod negotiation;
 #[cfg(feature = "alloc")]
 pub use codec::Agreed;
 #[cfg(feature = "alloc")]
-pub(crate) use codec::{Decoder, Encoder};
+pub(crate) use codec::{Decoder, Encoder, SharedEncoding};
 pub use error::CompressionError;
 #[cfg(feature = "alloc")]
 pub use error::NegotiationError;

@@ -254,6 +254,12 @@ pub enum Error {
     Send(SendError),
     /// The connection is closed (cleanly or not: see [`Closed::clean`]).
     Closed(Closed),
+    /// Not sent: the peer is not reading fast enough, and this many bytes
+    /// are already waiting for it, above the high-water mark.
+    Lagging {
+        /// The bytes waiting to be written.
+        waiting: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -270,6 +276,10 @@ impl fmt::Display for Error {
             ),
             Self::Send(error) => error.fmt(f),
             Self::Closed(closed) => closed.fmt(f),
+            Self::Lagging { waiting } => write!(
+                f,
+                "not sent: the peer is not reading fast enough ({waiting} bytes are waiting for it)"
+            ),
         }
     }
 }
@@ -282,7 +292,7 @@ impl std::error::Error for Error {
             Self::Refused(error) => Some(error),
             Self::Protocol(error) => Some(error),
             Self::Send(error) => Some(error),
-            Self::Responded(_) | Self::Closed(_) => None,
+            Self::Responded(_) | Self::Closed(_) | Self::Lagging { .. } => None,
         }
     }
 }

@@ -62,7 +62,7 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::{poll_read_buf, poll_write_buf};
 use wscore::close::CloseCode;
-use wscore::connection::{Config, Connection, Event, Message};
+use wscore::connection::{Config, Connection, Event, Message, Prepared};
 use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Request, RequestKind, Response};
 pub use wscore::handshake::Limits;
@@ -283,6 +283,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         }
     }
 
+    /// Sends a message prepared for many connections (see [`Prepared`]) and
+    /// writes it out, waiting like `SinkExt::send` while the bytes waiting
+    /// are above the high-water mark.
+    pub async fn send_prepared(&mut self, prepared: &Prepared) -> Result<(), Error> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
+        self.conn.send_prepared(prepared)?;
+        poll_fn(|cx| self.poll_write_pending(cx)).await
+    }
+
     /// Starts the close handshake with a code and reason (`SinkExt::close`
     /// sends 1000 with no reason); keep reading
     /// until the stream ends to see it complete.
@@ -367,6 +376,53 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         }
         Poll::Ready(Ok(()))
     }
+}
+
+/// Sends one prepared message to many streams at once, without waiting
+/// for any of them: each queues it (sharing its payload, and its
+/// compression where the settings match; see [`Prepared`]) and writes what
+/// its socket takes now; the rest goes out as that stream is next polled
+/// (read, sent to or flushed). A stream whose peer has not kept up, its
+/// bytes waiting already above the high-water mark, is skipped with
+/// [`Error::Lagging`], so that one slow reader neither holds up the others
+/// nor grows its queue without bound; a closed one gets its error. The
+/// results are in the streams' order.
+///
+/// ```no_run
+/// use wscore::connection::Prepared;
+/// use wscore_tokio::{broadcast, WebSocketStream};
+///
+/// # fn room(members: &mut Vec<WebSocketStream<tokio::net::TcpStream>>) {
+/// let results = broadcast(members.iter_mut(), &Prepared::text("hello, room"));
+/// // Drop the members that cannot keep up.
+/// let mut results = results.into_iter();
+/// members.retain(|_| results.next().is_some_and(|result| result.is_ok()));
+/// # }
+/// ```
+pub fn broadcast<'a, S, I>(streams: I, prepared: &Prepared) -> Vec<Result<(), Error>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + 'a,
+    I: IntoIterator<Item = &'a mut WebSocketStream<S>>,
+{
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    streams
+        .into_iter()
+        .map(|ws| {
+            if ws.conn.is_transmit_full() {
+                return Err(Error::Lagging {
+                    waiting: ws.conn.transmit_len(),
+                });
+            }
+            ws.conn.send_prepared(prepared)?;
+            // What the socket takes now; a socket that takes nothing more
+            // is written when its stream is next polled, which registers
+            // the real waker.
+            match ws.poll_write_pending(&mut cx) {
+                Poll::Ready(Err(error)) => Err(error),
+                _ => Ok(()),
+            }
+        })
+        .collect()
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {

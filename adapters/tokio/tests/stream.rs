@@ -11,10 +11,10 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use wscore::connection::{Config, Message};
+use wscore::connection::{Config, Message, Prepared};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_tokio::{Accept, Decision, Limits, WebSocketStream};
+use wscore_tokio::{broadcast, Accept, Decision, Error, Limits, WebSocketStream};
 
 async fn listener() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -382,4 +382,71 @@ async fn streamed_pieces_keep_their_text_flag_and_fin_both_ways() {
     ws.close().await.unwrap();
     assert!(ws.next().await.is_none());
     assert_eq!(server.await.unwrap(), [(true, false), (true, true)]);
+}
+
+#[tokio::test]
+async fn a_broadcast_reaches_the_readers_and_skips_a_lagging_one() {
+    const COUNT: usize = 300;
+    let (listener, url) = listener().await;
+    let payload = Bytes::from(vec![b'x'; 64 << 10]);
+    // Two readers that read everything, and one that never reads.
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let mut ws = wscore_tokio::connect(&url).await.unwrap();
+                let mut bytes = 0;
+                for _ in 0..COUNT {
+                    match ws.next().await.unwrap().unwrap() {
+                        Message::Binary(data) => bytes += data.len(),
+                        other => panic!("{other:?}"),
+                    }
+                }
+                bytes
+            })
+        })
+        .collect();
+    let mut streams = Vec::new();
+    for _ in 0..2 {
+        let (stream, _) = listener.accept().await.unwrap();
+        streams.push(wscore_tokio::accept(stream).await.unwrap());
+    }
+    let lagging = tokio::spawn({
+        let url = url.clone();
+        async move { wscore_tokio::connect(&url).await }
+    });
+    let (stream, _) = listener.accept().await.unwrap();
+    streams.push(wscore_tokio::accept(stream).await.unwrap());
+    // Connected, and from now on never read.
+    let lagging = lagging.await.unwrap().unwrap();
+
+    let prepared = Prepared::binary(payload.clone());
+    let mut skipped = [0; 3];
+    for _ in 0..COUNT {
+        let results = broadcast(streams.iter_mut(), &prepared);
+        for (count, result) in skipped.iter_mut().zip(&results) {
+            match result {
+                Ok(()) => {}
+                Err(Error::Lagging { waiting }) => {
+                    assert!(*waiting >= 1 << 20, "{waiting}");
+                    *count += 1;
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+        // The readers' bytes go out as their streams are flushed; the
+        // broadcaster never waits on the one that does not read.
+        for ws in &mut streams[..2] {
+            tokio::time::timeout(Duration::from_secs(10), ws.flush())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+    assert_eq!(skipped[..2], [0, 0], "the readers got every message");
+    assert!(skipped[2] > COUNT / 2, "skipped {} of {COUNT}", skipped[2]);
+    for reader in readers {
+        assert_eq!(reader.await.unwrap(), COUNT * payload.len());
+    }
+    drop(lagging);
 }

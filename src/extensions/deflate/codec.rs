@@ -52,6 +52,20 @@ impl Compressor {
         }
     }
 
+    /// What makes this compressor's output for a message the same as
+    /// another's: its level and window, if it starts every message with an
+    /// empty window (no context takeover); `None` when its output depends
+    /// on the messages before.
+    pub(crate) fn shareable(&self) -> Option<(u8, u8)> {
+        self.no_context_takeover
+            .then_some((self.level, self.window_bits))
+    }
+
+    /// Whether a message of `len` bytes is long enough to compress.
+    pub(crate) fn worth(&self, len: usize) -> bool {
+        len >= self.threshold
+    }
+
     /// The message compressed, without the flush's tail; `None` if it is too
     /// short to be worth it, or if zlib failed (then it goes uncompressed,
     /// and a fresh compressor takes the next message).
