@@ -35,7 +35,7 @@ const CONNECTIONS: usize = 10_000;
 fn message() -> String {
     let mut text = String::from("[");
     let mut i = 0;
-    while text.len() < 1000 {
+    while text.len() < 1023 {
         text.push_str(&format!(
             r#"{{"id":{i},"price":{}.{:02}}},"#,
             100 + i * 7 % 91,
