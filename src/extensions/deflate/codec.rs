@@ -10,6 +10,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
 
+use super::pool;
 use super::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS};
 use crate::extensions::CompressionError;
 use crate::Role;
@@ -30,8 +31,9 @@ const TAIL_ROOM: usize = 64;
 
 /// Our side's compressor.
 pub(crate) struct Compressor {
-    /// Created for the first compressed message; boxed so that a connection
-    /// that never compresses stays small.
+    /// With context takeover, created for the first compressed message;
+    /// boxed so that a connection that never compresses stays small.
+    /// Without, borrowed from the thread's pool for each message instead.
     stream: Option<Box<Deflate>>,
     level: u8,
     window_bits: u8,
@@ -74,16 +76,22 @@ impl Compressor {
             return None;
         }
         let (level, bits) = (i32::from(self.level), self.window_bits);
-        let stream = self
-            .stream
-            .get_or_insert_with(|| Box::new(Deflate::new(level, false, bits)));
-        let Some(mut out) = sync_flush(stream, message) else {
-            self.stream = None;
-            return None;
+        let mut out = if self.no_context_takeover {
+            let mut stream = pool::take_deflate(level, bits);
+            // A compressor that failed is not given back.
+            let out = sync_flush(&mut stream, message)?;
+            pool::give_deflate(level, bits, stream);
+            out
+        } else {
+            let stream = self
+                .stream
+                .get_or_insert_with(|| Box::new(Deflate::new(level, false, bits)));
+            let Some(out) = sync_flush(stream, message) else {
+                self.stream = None;
+                return None;
+            };
+            out
         };
-        if self.no_context_takeover {
-            stream.reset();
-        }
         if out.ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
         }
@@ -125,7 +133,9 @@ fn sync_flush(stream: &mut Deflate, mut input: &[u8]) -> Option<Vec<u8>> {
 
 /// The peer's messages' inflater.
 pub(crate) struct Decompressor {
-    /// Created for the first compressed message, boxed like the compressor's.
+    /// Created for the first compressed message, boxed like the
+    /// compressor's; for a peer without context takeover, borrowed from
+    /// the thread's pool for each message instead.
     stream: Option<Box<Inflate>>,
     params: DeflateParams,
     role: Role,
@@ -158,9 +168,11 @@ impl Decompressor {
     ) -> Result<(), CompressionError> {
         // Whatever window the peer uses, 2^15 bytes hold it; one size means
         // `reset` (which restores the default) keeps the same window.
-        let stream = self
-            .stream
-            .get_or_insert_with(|| Box::new(Inflate::new(false, MAX_WINDOW_BITS)));
+        let pooled = self.params.sender(self.role.peer()).0;
+        let stream = self.stream.get_or_insert_with(|| match pooled {
+            true => pool::take_inflate(),
+            false => Box::new(Inflate::new(false, MAX_WINDOW_BITS)),
+        });
         // A message with no compressed bytes at all is empty. The tail alone
         // is not an empty block but the start of one, which would swallow
         // the next message: leave the inflater alone.
@@ -215,9 +227,10 @@ impl Decompressor {
         if last {
             self.inflated = 0;
             self.fed = false;
-            // The peer starts each message with an empty window.
-            if self.params.sender(self.role.peer()).0 {
-                stream.reset(false);
+            // The peer starts each message with an empty window: the
+            // inflater goes back to the pool, reset.
+            if let Some(stream) = self.stream.take_if(|_| pooled) {
+                pool::give_inflate(stream);
             }
         }
         Ok(())

@@ -31,14 +31,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Memory
+//!
 //! Compression state is created with a connection's first compressed
 //! message, not before: an idle connection costs no more with the extension
-//! than without. Once created, a compressor at the default level and window
-//! holds about 270 KiB, an inflater about 40 KiB; with no context takeover
-//! they are reset, not freed, after each message.
+//! than without. After that, what a connection keeps depends on what was
+//! agreed (`tests/deflate_memory.rs` measures each case):
+//!
+//! | | kept between messages |
+//! | --- | --- |
+//! | our side with context takeover | its compressor: about 370 KiB at level 6 and a 32 KiB window (zlib-rs's hash table alone is 128 KiB, whatever the window) |
+//! | our side without (`server_no_context_takeover` for a server, which it may impose on itself; `client_no_context_takeover` for a client) | nothing: each message borrows a compressor from the thread |
+//! | a peer with context takeover | an inflater, 46 KiB |
+//! | a peer without | nothing: each message borrows an inflater from the thread |
+//!
+//! A thread keeps at most four idle compressors and four idle inflaters to
+//! lend. So a server that imposes `server_no_context_takeover` on itself
+//! keeps 48 KiB per compressing connection instead of 417 KiB, and one that
+//! also asks its clients for `client_no_context_takeover` keeps none; what
+//! it gives up is compression against earlier messages.
 
 mod codec;
 mod negotiation;
+mod pool;
 
 pub use super::CompressionError;
 pub use super::NegotiationError;

@@ -1,0 +1,107 @@
+//! What permessage-deflate costs a connection once it is used, by what was
+//! agreed: the numbers in the `extensions::deflate` docs.
+//!
+//! An endpoint with context takeover keeps its compressor (zlib-rs: about
+//! 370 KiB at level 6 with a 32 KiB window) and, for a peer with context
+//! takeover, an inflater (46 KiB) between messages. Without context
+//! takeover it keeps neither: each message borrows them from the thread.
+
+use bytes::BytesMut;
+use std::time::Duration;
+use wscore::connection::{Config, Connection, Event, Message};
+use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::Agreed;
+use wscore::Role;
+
+const T0: Duration = Duration::ZERO;
+/// Enough that the thread's shared compressor and inflater, counted once,
+/// weigh little per connection.
+const CONNECTIONS: usize = 200;
+
+/// 3 KiB of JSON, as the issue's measurement echoed.
+fn json() -> String {
+    let mut text = String::from("[");
+    let mut i = 0u32;
+    while text.len() < 3072 {
+        text.push_str(&format!(
+            r#"{{"id":{i},"user":"u{}","score":{}}},"#,
+            i * 7 % 100,
+            i * 31 % 997
+        ));
+        i += 1;
+    }
+    text.push(']');
+    text
+}
+
+/// The heap each server connection keeps after it received one message
+/// and sent one back: with permessage-deflate agreed with `server` and
+/// `client` no context takeover as given, or (`None`) without it.
+fn kept_per_connection(no_context_takeover: Option<(bool, bool)>) -> usize {
+    let agreed = match no_context_takeover {
+        None => Agreed::default(),
+        Some((server, client)) => {
+            let params = DeflateParams {
+                server_no_context_takeover: server,
+                client_no_context_takeover: client,
+                server_max_window_bits: 15,
+                client_max_window_bits: 15,
+            };
+            Agreed::with_deflate(params, DeflateConfig::new())
+        }
+    };
+    let text = json();
+    // The client's compressed message, made once outside the measurement.
+    let mut client = Connection::new(Role::Client, Config::new(), T0);
+    client.set_agreed(agreed);
+    client.send(Message::text(text.clone())).unwrap();
+    let wire: Vec<u8> = std::iter::from_fn(|| client.poll_transmit())
+        .flat_map(|chunk| chunk.to_vec())
+        .collect();
+    let mut servers: Vec<Connection> = (0..CONNECTIONS)
+        .map(|_| {
+            let mut server = Connection::new(Role::Server, Config::new(), T0);
+            server.set_agreed(agreed);
+            server
+        })
+        .collect();
+    let info = allocation_counter::measure(|| {
+        for server in &mut servers {
+            let mut buf = BytesMut::from(&wire[..]);
+            server.receive(T0, &mut buf);
+            let Some(Event::Text(received)) = server.poll_event() else {
+                panic!("the message")
+            };
+            assert_eq!(received.as_str(), text);
+            server.send(Message::Text(received)).unwrap();
+            while server.poll_transmit().is_some() {}
+        }
+    });
+    usize::try_from(info.bytes_current).unwrap() / CONNECTIONS
+}
+
+#[test]
+fn without_context_takeover_a_connection_keeps_no_compression_state() {
+    // What compression adds to a connection that sends and receives alike.
+    let uncompressed = kept_per_connection(None);
+    let added = |nct| kept_per_connection(Some(nct)).saturating_sub(uncompressed);
+    let (both, server_only, neither) = (
+        added((false, false)),
+        added((true, false)),
+        added((true, true)),
+    );
+    println!(
+        "compression adds per connection: context takeover both ways {} KiB, \
+         the server without {} KiB, neither {} KiB (uncompressed: {} KiB)",
+        both / 1024,
+        server_only / 1024,
+        neither / 1024,
+        uncompressed / 1024
+    );
+    assert!(
+        both > 300 << 10,
+        "a compressor and an inflater each: {both}"
+    );
+    assert!(server_only < 64 << 10, "the inflater only: {server_only}");
+    assert!(neither < 8 << 10, "nothing between messages: {neither}");
+}
