@@ -22,8 +22,11 @@ use super::MAX_WINDOW_BITS;
 /// piling up.
 const MAX_IDLE: usize = 4;
 
+/// A compressor's level and window bits: what it must match to be lent.
+type Settings = (i32, u8);
+
 std::thread_local! {
-    static DEFLATE: RefCell<Vec<((i32, u8), Box<Deflate>)>> = const { RefCell::new(Vec::new()) };
+    static DEFLATE: RefCell<Vec<(Settings, Box<Deflate>)>> = const { RefCell::new(Vec::new()) };
     static INFLATE: RefCell<Vec<Box<Inflate>>> = const { RefCell::new(Vec::new()) };
 }
 
