@@ -25,10 +25,9 @@ const MAX_IDLE: usize = 4;
 /// A compressor's level and window bits: what it must match to be lent.
 type Settings = (i32, u8);
 
+// Boxed: a stream moves between a connection and the pool as the box the
+// connection holds, never copied or allocated again.
 std::thread_local! {
-    // Boxed: a stream moves between a connection and the pool as the box
-    // the connection holds, never copied or allocated again.
-    #[allow(clippy::vec_box)]
     static DEFLATE: RefCell<Vec<(Settings, Box<Deflate>)>> = const { RefCell::new(Vec::new()) };
     #[allow(clippy::vec_box)]
     static INFLATE: RefCell<Vec<Box<Inflate>>> = const { RefCell::new(Vec::new()) };
