@@ -68,8 +68,9 @@
 //! `send`, an adapter:
 //!
 //! 1. takes every event with [`poll_event`](Connection::poll_event);
-//! 2. writes everything [`poll_transmit`](Connection::poll_transmit) (or
-//!    [`transmit_bytes`](Connection::transmit_bytes)) hands out;
+//! 2. writes everything [`transmit`](Connection::transmit) holds (a
+//!    `bytes::Buf`), or takes it as owned chunks with
+//!    [`poll_transmit`](Connection::poll_transmit);
 //! 3. arms a timer for [`poll_timeout`](Connection::poll_timeout).
 //!
 //! Once [`is_finished`](Connection::is_finished) (closed, and every byte

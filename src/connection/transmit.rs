@@ -96,7 +96,8 @@ impl Connection {
     }
 
     /// Whether the bytes waiting to be written have reached
-    /// [`Config::transmit_high_water`]: stop sending until they drain.
+    /// [`Config::transmit_high_water`](super::Config::transmit_high_water):
+    /// stop sending until they drain.
     pub fn is_transmit_full(&self) -> bool {
         self.outgoing.len() >= self.config.transmit_high_water
     }
