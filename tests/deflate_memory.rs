@@ -34,22 +34,22 @@ fn json() -> String {
     text
 }
 
-/// The heap each server connection keeps after it received one message
-/// and sent one back: with permessage-deflate agreed with `server` and
-/// `client` no context takeover as given, or (`None`) without it.
-fn kept_per_connection(no_context_takeover: Option<(bool, bool)>) -> usize {
-    let agreed = match no_context_takeover {
-        None => Agreed::default(),
-        Some((server, client)) => {
-            let params = DeflateParams {
-                server_no_context_takeover: server,
-                client_no_context_takeover: client,
-                server_max_window_bits: 15,
-                client_max_window_bits: 15,
-            };
-            Agreed::with_deflate(params, DeflateConfig::new())
-        }
+/// permessage-deflate agreed with `server` and `client` no context
+/// takeover as given, windows of 2^`window_bits`, and `config`.
+fn deflate(no_context_takeover: (bool, bool), window_bits: u8, config: DeflateConfig) -> Agreed {
+    let params = DeflateParams {
+        server_no_context_takeover: no_context_takeover.0,
+        client_no_context_takeover: no_context_takeover.1,
+        server_max_window_bits: window_bits,
+        client_max_window_bits: window_bits,
     };
+    Agreed::with_deflate(params, config)
+}
+
+/// The heap each server connection keeps after it received one message
+/// and sent one back, with `agreed` in force; checks that a client reads
+/// such echoes back.
+fn kept_per_connection(agreed: Agreed) -> usize {
     let text = json();
     // The client's compressed message, made once outside the measurement.
     let mut client = Connection::new(Role::Client, Config::new(), T0);
@@ -77,14 +77,29 @@ fn kept_per_connection(no_context_takeover: Option<(bool, bool)>) -> usize {
             while server.poll_transmit().is_some() {}
         }
     });
+    // One more server, its echoes read back by the client.
+    let mut check = Connection::new(Role::Server, Config::new(), T0);
+    check.set_agreed(agreed);
+    check.receive(T0, &mut BytesMut::from(&wire[..]));
+    assert!(matches!(check.poll_event(), Some(Event::Text(_))));
+    for _ in 0..2 {
+        check.send(Message::text(text.clone())).unwrap();
+        let mut buf: BytesMut = std::iter::from_fn(|| check.poll_transmit())
+            .flat_map(|chunk| chunk.to_vec())
+            .collect();
+        client.receive(T0, &mut buf);
+        assert!(matches!(client.poll_event(), Some(Event::Text(t)) if t.as_str() == text));
+    }
     usize::try_from(info.bytes_current).unwrap() / CONNECTIONS
 }
 
 #[test]
 fn without_context_takeover_a_connection_keeps_no_compression_state() {
     // What compression adds to a connection that sends and receives alike.
-    let uncompressed = kept_per_connection(None);
-    let added = |nct| kept_per_connection(Some(nct)).saturating_sub(uncompressed);
+    let uncompressed = kept_per_connection(Agreed::default());
+    let added = |nct| {
+        kept_per_connection(deflate(nct, 15, DeflateConfig::new())).saturating_sub(uncompressed)
+    };
     let (both, server_only, neither) = (
         added((false, false)),
         added((true, false)),
@@ -104,4 +119,17 @@ fn without_context_takeover_a_connection_keeps_no_compression_state() {
     );
     assert!(server_only < 64 << 10, "the inflater only: {server_only}");
     assert!(neither < 8 << 10, "nothing between messages: {neither}");
+}
+
+#[test]
+fn a_smaller_window_and_memory_level_keep_less() {
+    let uncompressed = kept_per_connection(Agreed::default());
+    let small = deflate((false, false), 12, DeflateConfig::new().mem_level(5));
+    let kept = kept_per_connection(small).saturating_sub(uncompressed);
+    println!(
+        "window 2^12, memory level 5: {} KiB per connection",
+        kept / 1024
+    );
+    // 161 KiB of compressor and 46 KiB of inflater, against 417 KiB.
+    assert!((150 << 10..260 << 10).contains(&kept), "{kept}");
 }

@@ -72,7 +72,7 @@ pub(crate) struct SharedEncoding {
     /// The settings it was compressed with, and the result (`None` if
     /// compressing failed: then it goes uncompressed).
     #[cfg(feature = "deflate")]
-    deflate: std::sync::OnceLock<((u8, u8), Option<Bytes>)>,
+    deflate: std::sync::OnceLock<(super::deflate::Settings, Option<Bytes>)>,
 }
 
 impl Encoder {

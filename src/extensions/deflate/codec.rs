@@ -29,14 +29,34 @@ const MIN_ROOM: usize = 1024;
 /// Output room for the tail, whose block is empty.
 const TAIL_ROOM: usize = 64;
 
+/// What a compressor is made with; two with the same settings and no
+/// context takeover compress a message to the same bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    level: u8,
+    window_bits: u8,
+    mem_level: u8,
+}
+
+impl Settings {
+    pub(super) fn deflate(self) -> Box<Deflate> {
+        Box::new(Deflate::new_with_config(zlib_rs::DeflateConfig {
+            level: i32::from(self.level),
+            // Negative: raw DEFLATE, no zlib header.
+            window_bits: -i32::from(self.window_bits),
+            mem_level: i32::from(self.mem_level),
+            ..zlib_rs::DeflateConfig::default()
+        }))
+    }
+}
+
 /// Our side's compressor.
 pub(crate) struct Compressor {
     /// With context takeover, created for the first compressed message;
     /// boxed so that a connection that never compresses stays small.
     /// Without, borrowed from the thread's pool for each message instead.
     stream: Option<Box<Deflate>>,
-    level: u8,
-    window_bits: u8,
+    settings: Settings,
     no_context_takeover: bool,
     threshold: usize,
 }
@@ -46,21 +66,23 @@ impl Compressor {
         let (no_context_takeover, window_bits) = params.sender(role);
         Self {
             stream: None,
-            level: config.level,
-            // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
-            window_bits: window_bits.max(9),
+            settings: Settings {
+                level: config.level,
+                // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
+                window_bits: window_bits.max(9),
+                mem_level: config.mem_level,
+            },
             no_context_takeover,
             threshold: config.threshold,
         }
     }
 
     /// What makes this compressor's output for a message the same as
-    /// another's: its level and window, if it starts every message with an
-    /// empty window (no context takeover); `None` when its output depends
-    /// on the messages before.
-    pub(crate) fn shareable(&self) -> Option<(u8, u8)> {
-        self.no_context_takeover
-            .then_some((self.level, self.window_bits))
+    /// another's: its settings, if it starts every message with an empty
+    /// window (no context takeover); `None` when its output depends on the
+    /// messages before.
+    pub(crate) fn shareable(&self) -> Option<Settings> {
+        self.no_context_takeover.then_some(self.settings)
     }
 
     /// Whether a message of `len` bytes is long enough to compress.
@@ -75,17 +97,15 @@ impl Compressor {
         if message.len() < self.threshold {
             return None;
         }
-        let (level, bits) = (i32::from(self.level), self.window_bits);
+        let settings = self.settings;
         let mut out = if self.no_context_takeover {
-            let mut stream = pool::take_deflate(level, bits);
+            let mut stream = pool::take_deflate(settings);
             // A compressor that failed is not given back.
             let out = sync_flush(&mut stream, message)?;
-            pool::give_deflate(level, bits, stream);
+            pool::give_deflate(settings, stream);
             out
         } else {
-            let stream = self
-                .stream
-                .get_or_insert_with(|| Box::new(Deflate::new(level, false, bits)));
+            let stream = self.stream.get_or_insert_with(|| settings.deflate());
             let Some(out) = sync_flush(stream, message) else {
                 self.stream = None;
                 return None;

@@ -40,7 +40,7 @@
 //!
 //! | | kept between messages |
 //! | --- | --- |
-//! | our side with context takeover | its compressor: about 370 KiB at level 6 and a 32 KiB window (zlib-rs's hash table alone is 128 KiB, whatever the window) |
+//! | our side with context takeover | its compressor: about 131 KiB + 4 × 2^window + 7 × 2^(mem_level+6) bytes, 371 KiB by default (32 KiB window, [`mem_level`](DeflateConfig::mem_level) 8), 161 KiB with a 4 KiB window and level 5 (zlib-rs's hash table alone is 128 KiB) |
 //! | our side without (`server_no_context_takeover` for a server, which it may impose on itself; `client_no_context_takeover` for a client) | nothing: each message borrows a compressor from the thread |
 //! | a peer with context takeover | an inflater, 46 KiB |
 //! | a peer without | nothing: each message borrows an inflater from the thread |
@@ -57,7 +57,7 @@ mod pool;
 
 pub use super::CompressionError;
 pub use super::NegotiationError;
-pub(crate) use codec::{Compressor, Decompressor};
+pub(crate) use codec::{Compressor, Decompressor, Settings};
 pub(crate) use negotiation::{accept_offers, check_response, offer};
 
 /// The extension's name in `Sec-WebSocket-Extensions`.
@@ -87,6 +87,7 @@ pub const MIN_WINDOW_BITS: u8 = 8;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeflateConfig {
     pub(crate) level: u8,
+    pub(crate) mem_level: u8,
     pub(crate) threshold: usize,
     pub(crate) server_no_context_takeover: bool,
     pub(crate) client_no_context_takeover: bool,
@@ -100,6 +101,7 @@ impl DeflateConfig {
     pub const fn new() -> Self {
         Self {
             level: 6,
+            mem_level: 8,
             threshold: 64,
             server_no_context_takeover: false,
             client_no_context_takeover: false,
@@ -112,6 +114,23 @@ impl DeflateConfig {
     /// (smallest, slowest); larger values mean 9.
     pub const fn level(mut self, level: u8) -> Self {
         self.level = if level > 9 { 9 } else { level };
+        self
+    }
+
+    /// zlib's memory level for our compressor, 1 to 9 (8 by default; values
+    /// outside are clamped). With a window of 2^w bytes and level m, a
+    /// compressor holds about 131 KiB + 4 × 2^w + 7 × 2^(m+6) bytes: 371 KiB
+    /// at 15/8, 273 KiB at 15/5, 161 KiB at 12/5 (our window is set with
+    /// [`server_max_window_bits`](Self::server_max_window_bits) on a server,
+    /// [`client_max_window_bits`](Self::client_max_window_bits) on a
+    /// client). Lower levels compress a little less well; without context
+    /// takeover the compressor is lent per message and this matters less.
+    pub const fn mem_level(mut self, level: u8) -> Self {
+        self.mem_level = match level {
+            0 => 1,
+            10.. => 9,
+            level => level,
+        };
         self
     }
 

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use std::cell::RefCell;
 use zlib_rs::{Deflate, Inflate};
 
+use super::codec::Settings;
 use super::MAX_WINDOW_BITS;
 
 /// At most this many of each wait per thread. A message is compressed in
@@ -22,9 +23,6 @@ use super::MAX_WINDOW_BITS;
 /// piling up.
 const MAX_IDLE: usize = 4;
 
-/// A compressor's level and window bits: what it must match to be lent.
-type Settings = (i32, u8);
-
 // Boxed: a stream moves between a connection and the pool as the box the
 // connection holds, never copied or allocated again.
 std::thread_local! {
@@ -33,21 +31,21 @@ std::thread_local! {
     static INFLATE: RefCell<Vec<Box<Inflate>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A compressor at `level` with a 2^`bits` window, reset.
-pub(super) fn take_deflate(level: i32, bits: u8) -> Box<Deflate> {
+/// A compressor made with `settings`, reset.
+pub(super) fn take_deflate(settings: Settings) -> Box<Deflate> {
     let idle = DEFLATE.with_borrow_mut(|idle| {
-        let at = idle.iter().position(|(key, _)| *key == (level, bits))?;
+        let at = idle.iter().position(|(made, _)| *made == settings)?;
         Some(idle.swap_remove(at).1)
     });
-    idle.unwrap_or_else(|| Box::new(Deflate::new(level, false, bits)))
+    idle.unwrap_or_else(|| settings.deflate())
 }
 
-/// Gives back a compressor taken with the same settings.
-pub(super) fn give_deflate(level: i32, bits: u8, mut stream: Box<Deflate>) {
+/// Gives back a compressor taken with `settings`.
+pub(super) fn give_deflate(settings: Settings, mut stream: Box<Deflate>) {
     stream.reset();
     DEFLATE.with_borrow_mut(|idle| {
         if idle.len() < MAX_IDLE {
-            idle.push(((level, bits), stream));
+            idle.push((settings, stream));
         }
     });
 }
