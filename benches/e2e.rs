@@ -11,53 +11,15 @@
 //!
 //! `cargo bench --bench e2e`
 
-use std::net::SocketAddr;
-use std::time::Instant;
-
 #[allow(dead_code)] // the permessage-deflate server is for the idle bench
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use bytes::Bytes;
 use echo_servers::{
-    ceiling_echo, fastwebsockets_echo, runtime, serve, tungstenite_echo, wscore_echo,
+    ceiling_echo, fastwebsockets_echo, load, runtime, serve, tungstenite_echo, wscore_echo,
 };
-use futures_util::{SinkExt, StreamExt};
-use wscore::connection::Message;
 
 const CONNECTIONS: usize = 100;
-
-/// Round trips per second over `CONNECTIONS` connections.
-async fn load(addr: SocketAddr, size: usize, round_trips: usize) -> f64 {
-    let url = format!("ws://{addr}/");
-    let mut clients = Vec::new();
-    for _ in 0..CONNECTIONS {
-        clients.push(wscore_tokio::connect(&url).await.unwrap());
-    }
-    let payload = Bytes::from(vec![0x5a; size]);
-    let start = Instant::now();
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|mut ws| {
-            let payload = payload.clone();
-            tokio::spawn(async move {
-                for _ in 0..round_trips {
-                    ws.send(Message::Binary(payload.clone())).await.unwrap();
-                    match ws.next().await {
-                        Some(Ok(Message::Binary(echo))) => assert_eq!(echo.len(), payload.len()),
-                        other => panic!("no echo: {other:?}"),
-                    }
-                }
-                let _ = ws.close().await;
-                while ws.next().await.is_some() {}
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    (CONNECTIONS * round_trips) as f64 / start.elapsed().as_secs_f64()
-}
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it once, short.
@@ -80,7 +42,8 @@ fn main() {
             // Best of three, servers interleaved, so drift hits all alike.
             for _ in 0..3 {
                 for (i, (_, addr)) in servers.iter().enumerate() {
-                    let rate = load(*addr, size, round_trips).await;
+                    let took = load(*addr, CONNECTIONS, size, round_trips).await;
+                    let rate = (CONNECTIONS * round_trips) as f64 / took.as_secs_f64();
                     if results.len() <= i {
                         results.push(rate);
                     } else {

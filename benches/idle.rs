@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-#[allow(dead_code)] // the fastwebsockets and ceiling servers are not measured here
+#[allow(dead_code)] // the fastwebsockets and ceiling servers and the load are not used here
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 

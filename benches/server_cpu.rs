@@ -16,10 +16,7 @@ use std::net::SocketAddr;
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use bytes::Bytes;
-use echo_servers::{ceiling_echo, fastwebsockets_echo, serve, tungstenite_echo, wscore_echo};
-use futures_util::{SinkExt, StreamExt};
-use wscore::connection::Message;
+use echo_servers::{ceiling_echo, fastwebsockets_echo, load, serve, tungstenite_echo, wscore_echo};
 
 const CONNECTIONS: usize = 100;
 
@@ -72,36 +69,6 @@ async fn server_cpu(handle: &tokio::runtime::Handle) -> Cpu {
     handle.spawn(async { thread_cpu() }).await.unwrap()
 }
 
-/// Round trips of `size` bytes over `CONNECTIONS` connections.
-async fn load(addr: SocketAddr, size: usize, round_trips: usize) {
-    let url = format!("ws://{addr}/");
-    let mut clients = Vec::new();
-    for _ in 0..CONNECTIONS {
-        clients.push(wscore_tokio::connect(&url).await.unwrap());
-    }
-    let payload = Bytes::from(vec![0x5a; size]);
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|mut ws| {
-            let payload = payload.clone();
-            tokio::spawn(async move {
-                for _ in 0..round_trips {
-                    ws.send(Message::Binary(payload.clone())).await.unwrap();
-                    match ws.next().await {
-                        Some(Ok(Message::Binary(echo))) => assert_eq!(echo.len(), payload.len()),
-                        other => panic!("no echo: {other:?}"),
-                    }
-                }
-                let _ = ws.close().await;
-                while ws.next().await.is_some() {}
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-}
-
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it once, short.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -127,7 +94,7 @@ fn main() {
             for _ in 0..3 {
                 for (i, (_, (addr, handle))) in servers.iter().enumerate() {
                     let before = server_cpu(handle).await;
-                    load(*addr, size, round_trips).await;
+                    load(*addr, CONNECTIONS, size, round_trips).await;
                     let after = server_cpu(handle).await;
                     let run = (after.run_ns - before.run_ns) as f64 / count;
                     let user = (after.user_ticks - before.user_ticks) as f64 * ticks_ns;

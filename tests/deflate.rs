@@ -17,7 +17,7 @@ use wscore::Role;
 use zlib_rs::{Deflate, DeflateFlush};
 
 mod common;
-use common::{events, frame, frame_rsv, frames_sent, transmitted, violation};
+use common::{events, frame, frame_rsv, frames_sent, json, transmitted, violation};
 
 const T0: Duration = Duration::ZERO;
 
@@ -342,29 +342,6 @@ fn headers(sender: Role, bytes: &[u8]) -> Vec<(Opcode, Rsv, u64)> {
         .into_iter()
         .map(|(h, _)| (h.opcode, h.rsv, h.payload_len))
         .collect()
-}
-
-/// Text that compresses like real traffic: JSON records, partly repetitive.
-fn json(len: usize, seed: u64) -> String {
-    let mut text = String::new();
-    let mut x = seed;
-    while text.len() < len {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        text.push_str(&format!(
-            "{{\"id\":{},\"name\":\"user-{}\",\"score\":{},\"tags\":[\"é\",\"ü\"]}},",
-            x >> 40,
-            (x >> 20) % 1000,
-            (x >> 33) % 100_000
-        ));
-    }
-    let mut end = len;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
-    text
 }
 
 /// Random bytes, which do not compress.

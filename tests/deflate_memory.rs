@@ -6,7 +6,10 @@
 //! takeover, an inflater (46 KiB) between messages. Without context
 //! takeover it keeps neither: each message borrows them from the thread.
 
+mod common;
+
 use bytes::BytesMut;
+use common::{json, transmitted};
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event, Message};
 use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
@@ -17,22 +20,6 @@ const T0: Duration = Duration::ZERO;
 /// Enough that the thread's shared compressor and inflater, counted once,
 /// weigh little per connection.
 const CONNECTIONS: usize = 200;
-
-/// 3 KiB of JSON, as the issue's measurement echoed.
-fn json() -> String {
-    let mut text = String::from("[");
-    let mut i = 0u32;
-    while text.len() < 3072 {
-        text.push_str(&format!(
-            r#"{{"id":{i},"user":"u{}","score":{}}},"#,
-            i * 7 % 100,
-            i * 31 % 997
-        ));
-        i += 1;
-    }
-    text.push(']');
-    text
-}
 
 /// permessage-deflate agreed with `server` and `client` no context
 /// takeover as given, windows of 2^`window_bits`, and `config`.
@@ -50,14 +37,13 @@ fn deflate(no_context_takeover: (bool, bool), window_bits: u8, config: DeflateCo
 /// and sent one back, with `agreed` in force; checks that a client reads
 /// such echoes back.
 fn kept_per_connection(agreed: Agreed) -> usize {
-    let text = json();
+    // 3 KiB of JSON, as the issue's measurement echoed.
+    let text = json(3 << 10, 1);
     // The client's compressed message, made once outside the measurement.
     let mut client = Connection::new(Role::Client, Config::new(), T0);
     client.set_agreed(agreed);
     client.send(Message::text(text.clone())).unwrap();
-    let wire: Vec<u8> = std::iter::from_fn(|| client.poll_transmit())
-        .flat_map(|chunk| chunk.to_vec())
-        .collect();
+    let wire = transmitted(&mut client);
     let mut servers: Vec<Connection> = (0..CONNECTIONS)
         .map(|_| {
             let mut server = Connection::new(Role::Server, Config::new(), T0);
@@ -84,10 +70,7 @@ fn kept_per_connection(agreed: Agreed) -> usize {
     assert!(matches!(check.poll_event(), Some(Event::Text(_))));
     for _ in 0..2 {
         check.send(Message::text(text.clone())).unwrap();
-        let mut buf: BytesMut = std::iter::from_fn(|| check.poll_transmit())
-            .flat_map(|chunk| chunk.to_vec())
-            .collect();
-        client.receive(T0, &mut buf);
+        client.receive(T0, &mut BytesMut::from(&transmitted(&mut check)[..]));
         assert!(matches!(client.poll_event(), Some(Event::Text(t)) if t.as_str() == text));
     }
     usize::try_from(info.bytes_current).unwrap() / CONNECTIONS

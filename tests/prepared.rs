@@ -2,7 +2,10 @@
 //! compression, shared by many connections; each peer still reads the
 //! message it was sent.
 
+mod common;
+
 use bytes::{Bytes, BytesMut};
+use common::{events, json};
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event, Message, Prepared, SendError};
 use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
@@ -11,20 +14,10 @@ use wscore::Role;
 
 const T0: Duration = Duration::ZERO;
 
-/// JSON-like text that compresses, but not below the size that is sent
-/// apart from its header rather than copied next to it.
+/// JSON that compresses, but not below the size that is sent apart from
+/// its header rather than copied next to it.
 fn news() -> String {
-    let mut seed = 0x9e37_79b9_u32;
-    (0..200)
-        .map(|i| {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            format!(
-                r#"{{"id":{i},"score":{},"tags":["a","b"]}}"#,
-                seed % 100_000
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    json(8 << 10, 7)
 }
 
 fn params(no_context_takeover: bool, window_bits: u8) -> DeflateParams {
@@ -60,7 +53,7 @@ fn received(to: &mut Connection, chunks: &[Bytes]) -> Vec<Event> {
         buf.extend_from_slice(chunk);
     }
     to.receive(T0, &mut buf);
-    std::iter::from_fn(|| to.poll_event()).collect()
+    events(to)
 }
 
 /// The address of the largest chunk: the payload, shared or not. The

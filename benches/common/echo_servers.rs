@@ -147,6 +147,45 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// `connections` wscore-tokio clients each doing `round_trips` round trips
+/// of `size`-byte binary messages with the server at `addr`: the time the
+/// round trips took, connecting not counted.
+pub async fn load(
+    addr: SocketAddr,
+    connections: usize,
+    size: usize,
+    round_trips: usize,
+) -> std::time::Duration {
+    let url = format!("ws://{addr}/");
+    let mut clients = Vec::new();
+    for _ in 0..connections {
+        clients.push(wscore_tokio::connect(&url).await.unwrap());
+    }
+    let payload = bytes::Bytes::from(vec![0x5a; size]);
+    let start = std::time::Instant::now();
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut ws| {
+            let payload = payload.clone();
+            tokio::spawn(async move {
+                for _ in 0..round_trips {
+                    ws.send(Message::Binary(payload.clone())).await.unwrap();
+                    match ws.next().await {
+                        Some(Ok(Message::Binary(echo))) => assert_eq!(echo.len(), payload.len()),
+                        other => panic!("no echo: {other:?}"),
+                    }
+                }
+                let _ = ws.close().await;
+                while ws.next().await.is_some() {}
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    start.elapsed()
+}
+
 /// Listens on a free loopback port and runs `echo` on every connection.
 pub async fn serve<F, Fut>(echo: F) -> SocketAddr
 where

@@ -12,12 +12,10 @@ impl Connection {
     /// Our reply to the peer's close is out: the end already reported
     /// becomes the state.
     pub(super) fn close_handshake_done(&mut self) {
-        if matches!(self.state, State::CloseReceived(_)) {
-            self.state = match core::mem::replace(&mut self.state, State::Open) {
-                State::CloseReceived(closed) => State::Closed(closed),
-                other => other,
-            };
-        }
+        self.state = match core::mem::replace(&mut self.state, State::Open) {
+            State::CloseReceived(closed) => State::Closed(closed),
+            other => other,
+        };
     }
 
     /// The connection is over: the state says so, and the last event

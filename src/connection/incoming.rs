@@ -178,7 +178,7 @@ impl Incoming {
             Opcode::Text => true,
             Opcode::Binary => false,
             // The reader's sequencing guarantees a message in progress.
-            Opcode::Continuation => return self.check_size(header, config),
+            Opcode::Continuation => return self.check_assembled(header, config),
             _ => return Ok(()),
         };
         self.message = if config.streaming {
@@ -190,13 +190,13 @@ impl Incoming {
                 data: Vec::new(),
             }
         };
-        self.check_size(header, config)
+        self.check_assembled(header, config)
     }
 
     /// The message size limit for a frame of a message being assembled.
     /// An encoded message's limit applies to it decoded, as it decodes; a
     /// streamed message has none.
-    fn check_size(&self, header: &FrameHeader, config: &Config) -> Result<(), ProtocolError> {
+    fn check_assembled(&self, header: &FrameHeader, config: &Config) -> Result<(), ProtocolError> {
         match &self.message {
             InMessage::Assembling {
                 encoded: false,

@@ -2,7 +2,6 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::error::SendError;
@@ -105,13 +104,13 @@ impl Outgoing {
     /// Queues a text or binary message, compressed if permessage-deflate
     /// was agreed and the message is long enough.
     pub(crate) fn message(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), SendError> {
-        if payload.len() <= INLINE_PAYLOAD || self.fragmenting {
-            // Copied next to its header either way: only borrow it. (While
-            // fragments are unfinished, message_slice refuses it.)
+        if payload.len() <= INLINE_PAYLOAD {
+            // Copied next to its header either way: only borrow it.
             return self.message_slice(opcode, &payload);
         }
-        if let Some((rsv, encoded)) = self.encode(&payload) {
-            return self.fragments(opcode, rsv, Bytes::from(encoded));
+        self.check_whole()?;
+        if let Some((rsv, encoded)) = self.encode(&payload, None) {
+            return self.fragments(opcode, rsv, encoded);
         }
         self.fragments(opcode, Rsv::NONE, payload)
     }
@@ -127,14 +126,8 @@ impl Outgoing {
         frame: &Bytes,
         shared: &SharedEncoding,
     ) -> Result<(), SendError> {
-        if self.fragmenting {
-            return Err(SendError::FragmentsUnfinished);
-        }
-        let encoded = match self.encode {
-            true => self.encoder.encode_shared(&payload, shared),
-            false => None,
-        };
-        match encoded {
+        self.check_whole()?;
+        match self.encode(&payload, Some(shared)) {
             Some((rsv, encoded)) => self.fragments(opcode, rsv, encoded),
             // Short frames are copied next to what precedes them, like any
             // short message: one chunk to write.
@@ -143,8 +136,7 @@ impl Outgoing {
                 && payload.len() <= self.frame_size =>
             {
                 self.queued_bytes += frame.len();
-                self.seal();
-                self.queue.push_back(frame.clone());
+                self.push_apart(frame.clone());
                 Ok(())
             }
             None => self.fragments(opcode, Rsv::NONE, payload),
@@ -155,12 +147,9 @@ impl Outgoing {
     /// copied straight to the arena, a long one into a buffer of its own.
     #[inline]
     pub(crate) fn message_slice(&mut self, opcode: Opcode, data: &[u8]) -> Result<(), SendError> {
-        if self.fragmenting {
-            // Not while a message sent in fragments is unfinished.
-            return Err(SendError::FragmentsUnfinished);
-        }
-        if let Some((rsv, encoded)) = self.encode(data) {
-            return self.fragments(opcode, rsv, Bytes::from(encoded));
+        self.check_whole()?;
+        if let Some((rsv, encoded)) = self.encode(data, None) {
+            return self.fragments(opcode, rsv, encoded);
         }
         if data.len() > INLINE_PAYLOAD || data.len() > self.frame_size {
             return self.fragments(opcode, Rsv::NONE, Bytes::copy_from_slice(data));
@@ -171,14 +160,24 @@ impl Outgoing {
         Ok(())
     }
 
-    /// The message as the agreed extensions encode it, with the RSV bits
-    /// that mark it on its first frame; `None` to send it as it is.
+    /// A whole message may not interrupt one sent in fragments.
     #[inline]
-    fn encode(&mut self, message: &[u8]) -> Option<(Rsv, Vec<u8>)> {
+    fn check_whole(&self) -> Result<(), SendError> {
+        match self.fragmenting {
+            true => Err(SendError::FragmentsUnfinished),
+            false => Ok(()),
+        }
+    }
+
+    /// The message as the agreed extensions encode it (through `shared`,
+    /// for one sent to many connections), with the RSV bits that mark it on
+    /// its first frame; `None` to send it as it is.
+    #[inline]
+    fn encode(&mut self, message: &[u8], shared: Option<&SharedEncoding>) -> Option<(Rsv, Bytes)> {
         if !self.encode {
             return None;
         }
-        self.encoder.encode(message)
+        self.encoder.encode(message, shared)
     }
 
     /// Queues a message in frames of at most `frame_size`, `rsv` on the first.
@@ -399,8 +398,13 @@ impl Outgoing {
     /// is sealed to keep the order.
     fn append_apart(&mut self, header: &HeaderBytes, payload: Bytes) {
         self.append(header, &[], None);
+        self.push_apart(payload);
+    }
+
+    /// Queues a chunk as it is, after the arena is sealed to keep the order.
+    fn push_apart(&mut self, chunk: Bytes) {
         self.seal();
-        self.queue.push_back(payload);
+        self.queue.push_back(chunk);
     }
 
     /// Moves the arena's pending bytes into the queue as one chunk.

@@ -59,11 +59,8 @@ impl Prepared {
     }
 
     fn new(opcode: Opcode, payload: Bytes) -> Self {
-        // A text or binary header always encodes: no payload a `Bytes` can
-        // hold reaches 2^63 bytes.
-        let header = FrameHeader::new(opcode, payload.len() as u64)
-            .encode()
-            .unwrap_or_else(|_| unreachable!("a data frame header encodes"));
+        // A final text or binary frame of a length in memory: valid as it is.
+        let header = FrameHeader::new(opcode, payload.len() as u64).write();
         let mut frame = BytesMut::with_capacity(header.len() + payload.len());
         frame.extend_from_slice(&header);
         frame.extend_from_slice(&payload);

@@ -48,21 +48,6 @@ pub(crate) struct Encoder {
     deflate: Option<Compressor>,
 }
 
-impl Encoder {
-    /// The message encoded, with the RSV bits that mark it on its first
-    /// frame; `None` to send it as it is (nothing agreed, or too short to
-    /// be worth it).
-    #[inline]
-    pub(crate) fn encode(&mut self, message: &[u8]) -> Option<(Rsv, Vec<u8>)> {
-        #[cfg(feature = "deflate")]
-        if let Some(compressor) = &mut self.deflate {
-            return compressor.compress(message).map(|out| (Rsv::RSV1, out));
-        }
-        let _ = message;
-        None
-    }
-}
-
 /// One message's encoding, shared by every connection whose encoder would
 /// produce the same bytes: permessage-deflate without context takeover, at
 /// the same level and window. The first such connection compresses it; the
@@ -76,31 +61,31 @@ pub(crate) struct SharedEncoding {
 }
 
 impl Encoder {
-    /// The message encoded for this connection, with the RSV bits that
-    /// mark it, through `shared` when another connection's encoding is the
-    /// same as this one's would be; `None` to send it as it is.
-    pub(crate) fn encode_shared(
+    /// The message encoded, with the RSV bits that mark it on its first
+    /// frame; `None` to send it as it is (nothing agreed, or too short to
+    /// be worth it). A message sent to many connections comes with its
+    /// `shared` encoding, used where this connection's would be the same.
+    #[inline]
+    pub(crate) fn encode(
         &mut self,
         message: &[u8],
-        shared: &SharedEncoding,
+        shared: Option<&SharedEncoding>,
     ) -> Option<(Rsv, Bytes)> {
         #[cfg(feature = "deflate")]
         if let Some(compressor) = &mut self.deflate {
-            if !compressor.worth(message.len()) {
-                return None;
-            }
-            let Some(key) = compressor.shareable() else {
-                // Its window carries earlier messages: its bytes are its own.
-                return compressor
-                    .compress(message)
-                    .map(|out| (Rsv::RSV1, Bytes::from(out)));
-            };
-            let (made_with, compressed) = shared
-                .deflate
-                .get_or_init(|| (key, compressor.compress(message).map(Bytes::from)));
-            let compressed = match *made_with == key {
-                true => compressed.clone(),
-                false => compressor.compress(message).map(Bytes::from),
+            let compressed = match (shared, compressor.shareable()) {
+                (Some(shared), Some(settings)) if compressor.worth(message.len()) => {
+                    let (made_with, compressed) = shared
+                        .deflate
+                        .get_or_init(|| (settings, compressor.compress(message).map(Bytes::from)));
+                    match *made_with == settings {
+                        true => compressed.clone(),
+                        false => compressor.compress(message).map(Bytes::from),
+                    }
+                }
+                // Its window carries earlier messages (or there is nothing
+                // to share): its bytes are its own.
+                _ => compressor.compress(message).map(Bytes::from),
             };
             return compressed.map(|out| (Rsv::RSV1, out));
         }

@@ -293,6 +293,15 @@ impl FrameHeader {
     #[inline]
     pub fn encode(&self) -> Result<HeaderBytes, FrameError> {
         self.check_structure()?;
+        Ok(self.write())
+    }
+
+    /// Encodes a header whose structure the caller knows to be valid: a
+    /// final text or binary frame, whose length (that of something in
+    /// memory) always fits in 63 bits.
+    #[inline]
+    pub(crate) fn write(&self) -> HeaderBytes {
+        debug_assert_eq!(self.check_structure(), Ok(()));
         let mut buf = [0; MAX_HEADER_LEN];
         buf[0] = u8::from(self.fin) << 7 | self.rsv.0 | self.opcode as u8;
         let mask_bit = if self.mask.is_some() { 0x80 } else { 0 };
@@ -314,10 +323,10 @@ impl FrameHeader {
             buf[len..len + 4].copy_from_slice(&key);
             len += 4;
         }
-        Ok(HeaderBytes {
+        HeaderBytes {
             buf,
             len: len as u8,
-        })
+        }
     }
 
     /// Encodes a whole frame into `out`: this header, with `payload_len` set

@@ -79,3 +79,26 @@ pub fn frames_sent(sender: Role, bytes: &[u8]) -> Vec<(FrameHeader, Vec<u8>)> {
     }
     frames
 }
+
+/// Text that compresses like real traffic: JSON records, partly repetitive.
+pub fn json(len: usize, seed: u64) -> String {
+    let mut text = String::new();
+    let mut x = seed;
+    while text.len() < len {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text.push_str(&format!(
+            "{{\"id\":{},\"name\":\"user-{}\",\"score\":{},\"tags\":[\"é\",\"ü\"]}},",
+            x >> 40,
+            (x >> 20) % 1000,
+            (x >> 33) % 100_000
+        ));
+    }
+    let mut end = len;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}

@@ -15,13 +15,7 @@ import sys
 
 import websockets
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+from procfs import rss_kib
 
 
 def message(seed):
