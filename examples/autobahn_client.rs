@@ -11,7 +11,7 @@ use wscore::close::CloseCode;
 use wscore::connection::{Event, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_blocking::{Error, WebSocket};
+use wscore_blocking::{Error, MaybeTlsStream, WebSocket};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -54,7 +54,7 @@ fn run(url: &str, agent: &str) -> Result<(), Error> {
 }
 
 /// Echoes every message until the connection ends.
-fn echo(ws: &mut WebSocket<std::net::TcpStream>) {
+fn echo(ws: &mut WebSocket<MaybeTlsStream>) {
     loop {
         let sent = match ws.read() {
             Ok(Event::Text(text)) => ws.send(Message::Text(text)),
@@ -70,6 +70,6 @@ fn echo(ws: &mut WebSocket<std::net::TcpStream>) {
 }
 
 /// Reads until the close handshake completes or the transport ends.
-fn drain(ws: &mut WebSocket<std::net::TcpStream>) {
+fn drain(ws: &mut WebSocket<MaybeTlsStream>) {
     while ws.read().is_ok() {}
 }

@@ -4,7 +4,12 @@
 //! ```text
 //! cargo run --release --example client -- ws://127.0.0.1:9001/ hello world
 //! echo hi | cargo run --release --example client -- ws://127.0.0.1:9001/ --timeout 5
+//! cargo run --release --example client -- wss://localhost:9001/ --ca ca.pem hello
 //! ```
+//!
+//! `wss://` trusts the web's root certificates, and with `--ca FILE` the
+//! CA certificates in that PEM file too (a private CA, a self-signed
+//! server).
 //!
 //! When the server closes (even in the packet that carries its `101`), the
 //! client answers the close, prints the code and reason on standard error
@@ -16,19 +21,20 @@
 //! (after sending it the close frame), or the timeout.
 
 use std::io::{self, BufRead};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use wscore::close::CloseCode;
 use wscore::connection::{Closed, Event, Initiator, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_blocking::{Error, WebSocket};
+use wscore_blocking::{tls, Error, MaybeTlsStream, WebSocket};
 
 struct Args {
     url: String,
     messages: Vec<String>,
     timeout: Duration,
+    /// A PEM file of CA certificates to trust besides the web's roots.
+    ca: Option<String>,
 }
 
 fn main() {
@@ -46,10 +52,12 @@ fn main() {
 }
 
 fn parse_args() -> Result<Args, String> {
-    const USAGE: &str = "usage: client ws://HOST:PORT/PATH [--timeout SECS] [MESSAGE ...]";
+    const USAGE: &str =
+        "usage: client ws[s]://HOST:PORT/PATH [--timeout SECS] [--ca FILE] [MESSAGE ...]";
     let mut url = None;
     let mut messages = Vec::new();
     let mut timeout = Duration::from_secs(10);
+    let mut ca = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -57,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
                 let secs: f64 = args.next().and_then(|s| s.parse().ok()).ok_or(USAGE)?;
                 timeout = Duration::try_from_secs_f64(secs).map_err(|_| USAGE)?;
             }
+            "--ca" => ca = Some(args.next().ok_or(USAGE)?),
             _ if url.is_none() => url = Some(arg),
             _ => messages.push(arg),
         }
@@ -65,19 +74,29 @@ fn parse_args() -> Result<Args, String> {
         url: url.ok_or(USAGE)?,
         messages,
         timeout,
+        ca,
     })
 }
 
 fn run(args: &Args) -> Result<(), String> {
     // Offers compression, as browsers do; the server may decline.
+    let trust = match &args.ca {
+        None => tls::client_config(),
+        Some(file) => std::fs::read(file)
+            .map_err(|e| format!("cannot read --ca {file}: {e}"))
+            .and_then(|pem| {
+                tls::client_config_with_ca(&pem).map_err(|e| format!("--ca {file}: {e}"))
+            })?,
+    };
     let mut ws = ClientRequest::from_url(&args.url)
         .map_err(Error::from)
         .and_then(|request| {
             let request = request.deflate(DeflateConfig::new());
-            WebSocket::connect_request(&request, args.timeout)
+            WebSocket::connect_tls(&request, args.timeout, trust)
         })
         .map_err(|error| describe(&args.url, args.timeout, &error))?;
     ws.get_ref()
+        .tcp()
         .set_read_timeout(Some(args.timeout))
         .map_err(|e| e.to_string())?;
     let from_stdin;
@@ -112,7 +131,10 @@ fn run(args: &Args) -> Result<(), String> {
 
 /// Reads until one message comes back, and prints it; or the end, if the
 /// server closed first.
-fn print_reply(ws: &mut WebSocket<TcpStream>, timeout: Duration) -> Result<Option<Closed>, String> {
+fn print_reply(
+    ws: &mut WebSocket<MaybeTlsStream>,
+    timeout: Duration,
+) -> Result<Option<Closed>, String> {
     loop {
         match ws.read() {
             Ok(Event::Text(text)) => {

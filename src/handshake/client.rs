@@ -163,6 +163,12 @@ impl<'a> ClientRequest<'a> {
         self.secure
     }
 
+    /// How long the handshake may take ([`Limits::timeout`]): adapters
+    /// bound connecting (TCP, TLS) by it as well.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.limits.timeout
+    }
+
     /// Builds the request bytes and the handshake that checks the response,
     /// whose deadline ([`Limits::timeout`]) runs from `now`. The
     /// `Sec-WebSocket-Key` nonce comes from `rng`.

@@ -49,6 +49,14 @@ pub use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
 pub use wscore_adapter::{Error, HandshakeError};
 
+mod maybe_tls;
+pub use maybe_tls::MaybeTlsStream;
+use maybe_tls::Tls;
+
+/// TLS configurations and errors (feature `rustls`).
+#[cfg(feature = "rustls")]
+pub use wscore_adapter::tls;
+
 /// What a graceful close needs from a transport beyond `Read + Write`.
 ///
 /// After the last frame, the adapter shuts the write side (TCP sends FIN
@@ -286,9 +294,10 @@ impl<S: Transport> WebSocket<S> {
     }
 }
 
-impl WebSocket<TcpStream> {
-    /// Connects to a `ws://` URL. `timeout` bounds the TCP connect and each
-    /// read of the handshake.
+impl WebSocket<MaybeTlsStream> {
+    /// Connects to a `ws://` URL, or a `wss://` URL over TLS (feature
+    /// `rustls`; the web's root certificates). `timeout` bounds the TCP
+    /// connect and each read of the TLS and WebSocket handshakes.
     pub fn connect(url: &str, timeout: Duration) -> Result<Self, Error> {
         let request = ClientRequest::from_url(url)?;
         Self::connect_request(&request, timeout)
@@ -297,8 +306,8 @@ impl WebSocket<TcpStream> {
     /// Connects to the host and port of `request` (from
     /// [`ClientRequest::from_url`], with the subprotocols, extensions and
     /// headers to offer) and runs its handshake. `timeout` bounds the TCP
-    /// connect and each read of the handshake; the request's
-    /// [`Limits::timeout`] bounds the whole handshake.
+    /// connect and each read of the handshakes; the request's
+    /// [`Limits::timeout`] bounds the WebSocket handshake.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -312,29 +321,25 @@ impl WebSocket<TcpStream> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn connect_request(request: &ClientRequest<'_>, timeout: Duration) -> Result<Self, Error> {
-        if request.is_secure() {
-            return Err(HandshakeError::TlsUnsupported.into());
-        }
-        let addr = (
-            request.host().trim_start_matches('[').trim_end_matches(']'),
-            request.port(),
-        );
-        let mut last = None;
-        for addr in std::net::ToSocketAddrs::to_socket_addrs(&addr)? {
-            match TcpStream::connect_timeout(&addr, timeout) {
-                Ok(stream) => {
-                    stream.set_read_timeout(Some(timeout))?;
-                    stream.set_nodelay(true)?;
-                    let ws = Self::connect_with(stream, request, Config::new())?;
-                    ws.stream.set_read_timeout(None)?;
-                    return Ok(ws);
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(Error::Io(
-            last.unwrap_or_else(|| io::ErrorKind::NotFound.into()),
-        ))
+        Self::open(request, Tls::default(), timeout)
+    }
+
+    /// [`connect_request`](Self::connect_request) with `tls` for `wss://`,
+    /// e.g. [`tls::client_config_with_ca`] to trust a private CA.
+    #[cfg(feature = "rustls")]
+    pub fn connect_tls(
+        request: &ClientRequest<'_>,
+        timeout: Duration,
+        tls: std::sync::Arc<rustls::ClientConfig>,
+    ) -> Result<Self, Error> {
+        Self::open(request, Tls(Some(tls)), timeout)
+    }
+
+    fn open(request: &ClientRequest<'_>, tls: Tls, timeout: Duration) -> Result<Self, Error> {
+        let stream = maybe_tls::open(request, tls, timeout)?;
+        let ws = Self::connect_with(stream, request, Config::new())?;
+        ws.stream.tcp().set_read_timeout(None)?;
+        Ok(ws)
     }
 }
 

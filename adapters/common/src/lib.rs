@@ -25,6 +25,9 @@ use wscore::random::OsRng;
 
 pub use wscore::handshake::server::Request;
 
+#[cfg(feature = "rustls")]
+pub mod tls;
+
 /// How much a handshake reads at a time.
 pub const HANDSHAKE_READ: usize = 1024;
 
@@ -213,6 +216,14 @@ impl Connecting {
     }
 }
 
+/// Where to connect for `request`: its host (an IPv6 address without
+/// brackets) and port.
+pub fn address<'a>(request: &ClientRequest<'a>) -> (&'a str, u16) {
+    let host = request.host();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host, request.port())
+}
+
 /// The peer hung up during the handshake; what it sent says more.
 fn eof_during_handshake(received: &[u8]) -> Error {
     let message = if received.is_empty() {
@@ -315,8 +326,13 @@ pub enum HandshakeError {
     Url(UrlError),
     /// The client's request could not be built.
     Build(BuildError),
-    /// A `wss://` URL: this adapter does not provide TLS.
+    /// A `wss://` URL, without the adapter's `rustls` feature.
     TlsUnsupported,
+    /// TLS could not be set up: the handshake failed (an untrusted
+    /// certificate, a name mismatch, a plain-text server...) or the
+    /// certificates given cannot be used.
+    #[cfg(feature = "rustls")]
+    Tls(tls::TlsError),
 }
 
 impl HandshakeError {
@@ -327,6 +343,8 @@ impl HandshakeError {
             Self::Accept(error) => Some(error),
             Self::Url(error) => Some(error),
             Self::Build(error) => Some(error),
+            #[cfg(feature = "rustls")]
+            Self::Tls(error) => Some(error),
             Self::TlsUnsupported => None,
         }
     }
@@ -341,9 +359,11 @@ impl fmt::Display for HandshakeError {
             Self::Url(error) => error.fmt(f),
             Self::Build(error) => error.fmt(f),
             Self::TlsUnsupported => f.write_str(
-                "wss:// needs TLS, which this adapter does not provide: connect a TLS \
+                "wss:// needs TLS: enable the adapter's rustls feature, or connect a TLS \
                  stream yourself and use connect_with",
             ),
+            #[cfg(feature = "rustls")]
+            Self::Tls(error) => error.fmt(f),
         }
     }
 }
@@ -353,6 +373,13 @@ impl std::error::Error for HandshakeError {}
 impl From<HandshakeError> for Error {
     fn from(error: HandshakeError) -> Self {
         Self::Handshake(error)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl From<tls::TlsError> for Error {
+    fn from(error: tls::TlsError) -> Self {
+        Self::Handshake(HandshakeError::Tls(error))
     }
 }
 

@@ -58,7 +58,6 @@ use bytes::{Buf, BytesMut};
 use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::{poll_read_buf, poll_write_buf};
 use wscore::close::CloseCode;
@@ -68,6 +67,13 @@ pub use wscore::handshake::server::{Accept, Decision, Origins, Request, RequestK
 pub use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
 pub use wscore_adapter::{Error, HandshakeError};
+
+mod maybe_tls;
+pub use maybe_tls::MaybeTlsStream;
+
+/// TLS configurations and errors (feature `rustls`).
+#[cfg(feature = "rustls")]
+pub use wscore_adapter::tls;
 
 /// How much to read at a time, and the most read buffer an idle connection keeps.
 const READ_SIZE: usize = 4096;
@@ -230,16 +236,45 @@ async fn read_until<S: AsyncRead + Unpin>(
     Ok(Some(read?))
 }
 
-/// Connects to a `ws://` URL over TCP.
-pub async fn connect(url: &str) -> Result<WebSocketStream<TcpStream>, Error> {
+/// Connects to a `ws://` URL over TCP, or a `wss://` URL over TLS
+/// (feature `rustls`; the web's root certificates). Connecting (TCP and
+/// TLS) and the handshake each have 10 s.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), wscore_tokio::Error> {
+/// let ws = wscore_tokio::connect("wss://example.com/socket").await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>, Error> {
     let request = ClientRequest::from_url(url)?;
-    if request.is_secure() {
-        return Err(HandshakeError::TlsUnsupported.into());
-    }
-    let host = request.host().trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((host, request.port())).await?;
-    stream.set_nodelay(true)?;
+    let stream = maybe_tls::open(&request, maybe_tls::Tls::default()).await?;
     connect_with(stream, &request, Config::new()).await
+}
+
+/// Connects to the request's URL (from [`ClientRequest::from_url`], with
+/// the subprotocols, extensions and headers to offer) and runs its
+/// handshake; `wss://` with `tls` (e.g. [`tls::client_config_with_ca`] to
+/// trust a private CA). The request's [`Limits::timeout`] bounds
+/// connecting (TCP and TLS), then the handshake.
+///
+/// ```no_run
+/// use wscore::connection::Config;
+/// use wscore::handshake::client::ClientRequest;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let tls = wscore_tokio::tls::client_config_with_ca(&std::fs::read("ca.pem")?)?;
+/// let request = ClientRequest::from_url("wss://localhost:9001/")?;
+/// let ws = wscore_tokio::connect_tls(&request, Config::new(), tls).await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "rustls")]
+pub async fn connect_tls(
+    request: &ClientRequest<'_>,
+    config: Config,
+    tls: std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
+) -> Result<WebSocketStream<MaybeTlsStream>, Error> {
+    let stream = maybe_tls::open(request, maybe_tls::Tls(Some(tls))).await?;
+    connect_with(stream, request, config).await
 }
 
 /// Runs the client handshake for `request` over a stream you connected
