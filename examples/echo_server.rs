@@ -4,7 +4,14 @@
 //!
 //! ```text
 //! cargo run --release --example echo_server -- --addr 127.0.0.1:9001
+//! cargo run --release --example echo_server -- --tls-cert cert.pem --tls-key key.pem
 //! ```
+//!
+//! With `--tls-cert FILE --tls-key FILE` (PEM: the certificate chain and its
+//! private key) it serves `https://` and `wss://` on the same address
+//! instead, TLS through rustls; the TLS handshake has the same deadline as
+//! the HTTP one, and a plain-text request on that port is told to use
+//! `https://`.
 //!
 //! Built on wscore-tokio, one task per connection, so that slow or silent
 //! peers cost a few kilobytes each and never a thread:
@@ -32,11 +39,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_rustls::TlsAcceptor;
 use wscore::connection::{Config, Message, SendError, State};
 use wscore::extensions::deflate::DeflateConfig;
-use wscore_tokio::{Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
+use wscore_tokio::{tls, Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
 
 const PAGE: &str = include_str!("echo_page.html");
 
@@ -47,6 +55,8 @@ struct Options {
     allowed_origins: &'static [&'static str],
     /// permessage-deflate as agreed with clients that offer it, or none.
     deflate: Option<DeflateConfig>,
+    /// TLS for every connection, or none.
+    tls: Option<TlsAcceptor>,
 }
 
 fn main() {
@@ -67,7 +77,8 @@ fn main() {
 fn parse_args() -> Result<Options, String> {
     const USAGE: &str = "usage: echo_server [--addr HOST:PORT] [--handshake-timeout SECS] \
                          [--max-connections N] [--allow-origin ORIGIN]... \
-                         [--deflate context|server-reset|lean|off]";
+                         [--deflate context|server-reset|lean|off] \
+                         [--tls-cert FILE --tls-key FILE]";
     let mut args = std::env::args().skip(1);
     let mut addr = String::from("127.0.0.1:9001");
     let mut options = Options {
@@ -76,8 +87,10 @@ fn parse_args() -> Result<Options, String> {
         max_connections: 50_000,
         allowed_origins: &[],
         deflate: Some(DeflateConfig::new()),
+        tls: None,
     };
     let mut origins = Vec::new();
+    let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value; {USAGE}"));
         match arg.as_str() {
@@ -105,9 +118,22 @@ fn parse_args() -> Result<Options, String> {
                     other => return Err(format!("--deflate {other:?}; {USAGE}")),
                 }
             }
+            "--tls-cert" => cert = Some(value()?),
+            "--tls-key" => key = Some(value()?),
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
+    options.tls = match (cert, key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            let read =
+                |file: &str| std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"));
+            let config = tls::server_config(&read(&cert)?, &read(&key)?)
+                .map_err(|e| format!("{cert} and {key}: {e}"))?;
+            Some(TlsAcceptor::from(config))
+        }
+        _ => return Err(format!("--tls-cert and --tls-key go together; {USAGE}")),
+    };
     options.addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:9001"))?;
@@ -119,7 +145,11 @@ fn parse_args() -> Result<Options, String> {
 async fn run(options: Options) -> Result<(), String> {
     let addr = options.addr;
     let listener = listen(addr).map_err(|error| format!("cannot listen on {addr}: {error}"))?;
-    println!("echo server on ws://{addr}/ — open http://{addr}/ in a browser to try it");
+    let (ws, http) = match options.tls {
+        Some(_) => ("wss", "https"),
+        None => ("ws", "http"),
+    };
+    println!("echo server on {ws}://{addr}/ — open {http}://{addr}/ in a browser to try it");
     let options = Arc::new(options);
     let open = Arc::new(AtomicUsize::new(0));
     loop {
@@ -134,7 +164,11 @@ async fn run(options: Options) -> Result<(), String> {
         };
         if open.fetch_add(1, Ordering::AcqRel) >= options.max_connections {
             open.fetch_sub(1, Ordering::AcqRel);
-            tokio::spawn(turn_away(stream));
+            // A TLS client cannot read a plain 503; it is simply dropped
+            // rather than spend a TLS handshake on it.
+            if options.tls.is_none() {
+                tokio::spawn(turn_away(stream));
+            }
             continue;
         }
         let open = Arc::clone(&open);
@@ -168,6 +202,47 @@ async fn turn_away(mut stream: TcpStream) {
 
 async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
     let _ = stream.set_nodelay(true);
+    let Some(acceptor) = &options.tls else {
+        return serve_ws(stream, peer, options).await;
+    };
+    match tls_handshake(stream, acceptor, options.handshake_timeout).await {
+        Ok(stream) => serve_ws(stream, peer, options).await,
+        Err(error) => println!("{peer}: not opened: {error}"),
+    }
+}
+
+/// The server side of TLS, within the handshake deadline; a client that
+/// sends plain HTTP is answered in plain HTTP, saying to use `https://`.
+async fn tls_handshake(
+    stream: TcpStream,
+    acceptor: &TlsAcceptor,
+    deadline: Duration,
+) -> Result<tokio_rustls::server::TlsStream<TcpStream>, String> {
+    let steps = async {
+        let mut first = [0; 1];
+        // A TLS connection starts with a handshake record (22).
+        if stream.peek(&mut first).await.map_err(|e| e.to_string())? == 1 && first[0] != 22 {
+            let mut stream = stream;
+            let response = Response::new(400)
+                .body("this server speaks TLS on this port: use https:// or wss://")
+                .to_bytes();
+            let _ = stream.write_all(&response).await;
+            return Err("plain text on the TLS port (answered 400: use https:// or wss://)".into());
+        }
+        acceptor
+            .accept(stream)
+            .await
+            .map_err(|e| format!("TLS handshake failed: {e}"))
+    };
+    tokio::time::timeout(deadline, steps)
+        .await
+        .map_err(|_| format!("no TLS handshake within {deadline:?}"))?
+}
+
+async fn serve_ws<S>(stream: S, peer: SocketAddr, options: &Options)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let config = Config::new()
         .max_message_size(64 << 20)
         .keepalive(Some(Duration::from_secs(30)))

@@ -3,14 +3,19 @@
 // the connection closed cleanly, with permessage-deflate agreed (Chromium
 // offers it on every connection).
 //
-// Usage: node browser.mjs http://127.0.0.1:PORT/
+// Over https:// (a certificate from the test's own CA, which the browser
+// is told to accept) the page must have opened its WebSocket with wss://.
+//
+// Usage: node browser.mjs http[s]://127.0.0.1:PORT/
 import { chromium } from "playwright-core";
 
 const url = process.argv[2];
+const secure = url.startsWith("https:");
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ...(secure ? ["--ignore-certificate-errors"] : [])],
 });
 try {
   const page = await browser.newPage();
@@ -27,7 +32,13 @@ try {
     console.error("chromium: permessage-deflate was not agreed: " + line);
     process.exit(1);
   }
-  console.log("headless chromium page: " + line);
+  const connected = text.split("\n").find((l) => l.startsWith("connected to")) || "";
+  if (secure && !connected.startsWith("connected to wss://")) {
+    console.error("chromium: the https page did not open its WebSocket with wss://: " + connected);
+    process.exit(1);
+  }
+  console.log("headless chromium page: " + line + (secure ? " over " + connected.split(" ")[2] : ""));
+  if (secure) process.exit(0);
 
   // Cross-site WebSocket hijacking: the same page served from another
   // origin (http://localhost:PORT rather than http://127.0.0.1:PORT) may not

@@ -44,7 +44,7 @@ ws.on("pong", (data) => {
 });
 ws.on("close", (code) => {
   if (code !== 1000) fail(`closed with ${code}, expected 1000`);
-  console.log(`node ws client: ok (${ws.extensions})`);
+  console.log(`node ws client: ok over ${url.split(":")[0]}:// (${ws.extensions})`);
   process.exit(0);
 });
 ws.on("error", (error) => fail(error.message));

@@ -2,4 +2,5 @@
 # in target/ (pip is the only thing it needs from outside).
 venv=target/interop-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==16.0"
+# trustme: a CA and certificates for localhost, for the TLS runs.
+"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==16.0" "trustme==1.2.1"

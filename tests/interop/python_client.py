@@ -26,7 +26,7 @@ async def main(url):
         await ws.close(code=1000, reason="done")
     if ws.close_code != 1000:
         sys.exit(f"python client: closed with {ws.close_code}, expected 1000")
-    print(f"python websockets client: ok ({agreed})")
+    print(f"python websockets client: ok over {url.split(':')[0]}:// ({agreed})")
 
 
 asyncio.run(main(sys.argv[1]))

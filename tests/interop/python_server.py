@@ -1,8 +1,10 @@
 """A Python `websockets` echo server, for the wscore client example.
 
-Usage: python_server.py PORT
+Usage: python_server.py PORT [CERT KEY]
+With a certificate chain and key (PEM), it serves wss:// instead of ws://.
 """
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -19,9 +21,13 @@ async def echo(ws):
         await ws.send(message)
 
 
-async def main(port):
-    async with websockets.serve(echo, "127.0.0.1", port, max_size=None):
+async def main(port, tls):
+    context = None
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+    async with websockets.serve(echo, "127.0.0.1", port, max_size=None, ssl=context):
         await asyncio.sleep(60)
 
 
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(int(sys.argv[1]), sys.argv[2:4]))

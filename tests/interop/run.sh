@@ -50,3 +50,37 @@ fi
 grep -q "closed by the peer, code 1000: bye" target/interop-client-close.log \
     || { echo "client example: the server's close was not reported"; cat target/interop-client-close.log; exit 1; }
 echo "client example, server closes at once: $(cat target/interop-client-close.log)"
+
+# TLS: the same clients and the browser over wss:// and https:// against
+# echo_server --tls-cert/--tls-key, and the client example against a
+# websockets server serving TLS. Certificates for localhost from a CA made
+# here, trusted through SSL_CERT_FILE (Python), NODE_EXTRA_CA_CERTS (Node)
+# and --ca (the client example); Chromium is told to accept it.
+certs="$root/target/interop-certs"
+mkdir -p "$certs"
+"$venv/bin/python" -m trustme -q -d "$certs" -i localhost 127.0.0.1
+tls_port=9203
+./target/release/examples/echo_server --addr "127.0.0.1:$tls_port" \
+    --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" > target/interop-tls-echo.log 2>&1 &
+tls_server=$!
+trap 'kill "$server" "$python_server" "$tls_server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && break; sleep 0.1; done
+SSL_CERT_FILE="$certs/client.pem" "$venv/bin/python" "$here/python_client.py" "wss://localhost:$tls_port/"
+NODE_EXTRA_CA_CERTS="$certs/client.pem" node "$root/target/interop-node/node_client.mjs" "wss://localhost:$tls_port/"
+node "$root/target/interop-node/browser.mjs" "https://localhost:$tls_port/"
+
+"$venv/bin/python" "$here/python_server.py" 9204 "$certs/server.pem" "$certs/server.key" \
+    > target/interop-python-tls-server.log 2>&1 &
+python_tls_server=$!
+trap 'kill "$server" "$python_server" "$tls_server" "$python_tls_server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9204) 2>/dev/null && break; sleep 0.1; done
+reply=$(./target/release/examples/client wss://localhost:9204/ --ca "$certs/client.pem" "hello over TLS")
+[ "$reply" = "hello over TLS" ] || { echo "client example over TLS: got '$reply'"; exit 1; }
+echo "client example against python websockets server over wss://: ok"
+# Without the CA, the client names the cause.
+if ./target/release/examples/client wss://localhost:9204/ "never sent" 2> target/interop-client-untrusted.log; then
+    echo "client example: connected to a server whose certificate it does not trust"; exit 1
+fi
+grep -q "the server's certificate is not trusted" target/interop-client-untrusted.log \
+    || { echo "client example: untrusted certificate not named"; cat target/interop-client-untrusted.log; exit 1; }
+echo "client example, untrusted certificate: $(cat target/interop-client-untrusted.log)"
