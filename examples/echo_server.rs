@@ -205,10 +205,15 @@ async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
     let Some(acceptor) = &options.tls else {
         return serve_ws(stream, peer, options).await;
     };
-    match tls_handshake(stream, acceptor, options.handshake_timeout).await {
-        Ok(stream) => serve_ws(stream, peer, options).await,
-        Err(error) => println!("{peer}: not opened: {error}"),
-    }
+    // Boxed: the TLS state is kilobytes, and inline it would make every
+    // plain connection's task as large.
+    let tls = Box::pin(async {
+        match tls_handshake(stream, acceptor, options.handshake_timeout).await {
+            Ok(stream) => serve_ws(stream, peer, options).await,
+            Err(error) => println!("{peer}: not opened: {error}"),
+        }
+    });
+    tls.await
 }
 
 /// The server side of TLS, within the handshake deadline; a client that
