@@ -38,15 +38,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
-use wscore::connection::{Config, Message, SendError, State};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::{tls, Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
 
-const PAGE: &str = include_str!("echo_page.html");
+mod common;
+use common::PAGE;
 
 struct Options {
     addr: SocketAddr,
@@ -248,10 +247,6 @@ async fn serve_ws<S>(stream: S, peer: SocketAddr, options: &Options)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let config = Config::new()
-        .max_message_size(64 << 20)
-        .keepalive(Some(Duration::from_secs(30)))
-        .idle_timeout(Some(Duration::from_secs(75)));
     let limits = Limits::new().timeout(Some(options.handshake_timeout));
     let origins = match options.allowed_origins {
         [] => Origins::SameHost,
@@ -268,39 +263,9 @@ where
             })
         }
     };
-    let mut ws = match wscore_tokio::accept_with(stream, config, limits, decide).await {
-        Ok(ws) => ws,
-        Err(Error::Responded(_)) => return,
-        Err(error) => {
-            println!("{peer}: not opened: {error}");
-            return;
-        }
-    };
-    match ws.connection().agreed().deflate() {
-        Some(params) => println!("{peer}: open, compressed ({params:?})"),
-        None => println!("{peer}: open"),
-    }
-    while let Some(message) = ws.next().await {
-        let echoed = match message {
-            Ok(message @ (Message::Text(_) | Message::Binary(_))) => ws.send(message).await,
-            Ok(_) => Ok(()),
-            Err(error) => {
-                println!("{peer}: {error}");
-                return;
-            }
-        };
-        match echoed {
-            // The peer's close came in the same read as its message: no
-            // echo after it, but the stream still completes the close.
-            Ok(()) | Err(Error::Send(SendError::Closed)) => {}
-            Err(error) => {
-                println!("{peer}: {error}");
-                return;
-            }
-        }
-    }
-    match ws.connection().state() {
-        State::Closed(closed) => println!("{peer}: {closed}"),
-        other => println!("{peer}: ended in {other:?}"),
+    match wscore_tokio::accept_with(stream, common::config(), limits, decide).await {
+        Ok(ws) => common::echo(ws, peer).await,
+        Err(Error::Responded(_)) => {}
+        Err(error) => println!("{peer}: not opened: {error}"),
     }
 }

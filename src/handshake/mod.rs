@@ -5,6 +5,8 @@
 //!   error response with a one-line reason).
 //! - [`client`] (needs `alloc`): build the request, then check the server's
 //!   response.
+//! - [`http`] (feature `http`): the same for a request another HTTP library
+//!   parsed, as `http::Request` in and `http::Response` out.
 //!
 //! Both sides read the header block incrementally at a cost linear in the
 //! bytes received, and report where it ends: whatever follows it belongs to
@@ -18,6 +20,8 @@
 #[cfg(feature = "alloc")]
 pub mod client;
 mod header_list;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "alloc")]
 mod http_writer;
 pub mod server;

@@ -16,7 +16,7 @@ if ! command -v chromium >/dev/null; then
 fi
 export NODE_PATH="$root/target/interop-node/node_modules"
 
-cargo build --release --quiet --example echo_server --example client
+cargo build --release --quiet --example echo_server --example client --example hyper_echo --example axum_echo
 port=9201
 ./target/release/examples/echo_server --addr "127.0.0.1:$port" > target/interop-echo.log 2>&1 &
 server=$!
@@ -84,3 +84,17 @@ fi
 grep -q "the server's certificate is not trusted" target/interop-client-untrusted.log \
     || { echo "client example: untrusted certificate not named"; cat target/interop-client-untrusted.log; exit 1; }
 echo "client example, untrusted certificate: $(cat target/interop-client-untrusted.log)"
+
+# The hyper and axum examples, upgrading their requests with wscore: the
+# Python and Node clients (text, binary, 1 MiB, a clean close, compression).
+for example in hyper_echo axum_echo; do
+    ./target/release/examples/$example --addr 127.0.0.1:9205 > "target/interop-$example.log" 2>&1 &
+    example_server=$!
+    for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/9205) 2>/dev/null && break; sleep 0.1; done
+    echo "$example:"
+    "$venv/bin/python" "$here/python_client.py" "ws://127.0.0.1:9205/"
+    node "$root/target/interop-node/node_client.mjs" "ws://127.0.0.1:9205/"
+    kill "$example_server"; wait "$example_server" 2>/dev/null || true
+    grep -q "closed by the peer, code 1000" "target/interop-$example.log" \
+        || { echo "$example did not log the clean close"; cat "target/interop-$example.log"; exit 1; }
+done

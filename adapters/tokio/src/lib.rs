@@ -71,6 +71,11 @@ pub use wscore_adapter::{Error, HandshakeError};
 mod maybe_tls;
 pub use maybe_tls::MaybeTlsStream;
 
+#[cfg(feature = "hyper")]
+mod upgrade;
+#[cfg(feature = "hyper")]
+pub use upgrade::{upgrade, HyperWebSocket, Upgrading};
+
 /// TLS configurations and errors (feature `rustls`).
 #[cfg(feature = "rustls")]
 pub use wscore_adapter::tls;
@@ -316,6 +321,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
             timer: None,
             ending: None,
         }
+    }
+
+    /// A WebSocket over `stream` whose handshake was done elsewhere: by
+    /// another HTTP server (see [`upgrade`](crate::upgrade) for hyper), or
+    /// with the core's handshake types directly. The connection's clock
+    /// starts now: create it with `now` = `Duration::ZERO`.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use wscore::connection::Config;
+    /// use wscore::handshake::server::Accepted;
+    /// use wscore_tokio::WebSocketStream;
+    ///
+    /// # async fn run(stream: tokio::net::TcpStream, accepted: Accepted) {
+    /// // ... the 101 sent on `stream` ...
+    /// let (_response, connection) = accepted.into_connection(Config::new(), Duration::ZERO);
+    /// let ws = WebSocketStream::from_connection(stream, connection);
+    /// # }
+    /// ```
+    pub fn from_connection(stream: S, connection: Connection) -> Self {
+        Self::new(stream, connection, BytesMut::new(), Instant::now())
     }
 
     /// Sends a message prepared for many connections (see [`Prepared`]) and
