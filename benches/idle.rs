@@ -1,8 +1,9 @@
 //! Resident memory of idle WebSocket connections on a server: 10,000
 //! connections that completed the handshake and then send nothing, on
 //! wscore-tokio (also with permessage-deflate agreed) and on
-//! tokio-tungstenite, in the same run. Each client offers permessage-deflate,
-//! as browsers do.
+//! tokio-tungstenite, in the same run; then both over TLS (the same rustls
+//! configuration, a certificate from a CA made for the run). Each client
+//! offers permessage-deflate, as browsers do.
 //!
 //! The server runs as a child process (this binary with `--serve NAME`), so
 //! that its resident set holds only server-side state; the parent opens the
@@ -10,15 +11,24 @@
 //!
 //! `cargo bench --bench idle`
 
+use std::any::Any;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
+#[path = "../adapters/common/testing/certificates.rs"]
+mod certificates;
 #[allow(dead_code)] // the fastwebsockets and ceiling servers and the load are not used here
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use echo_servers::{runtime, serve, tungstenite_echo, wscore_deflate_echo, wscore_echo};
+use echo_servers::{runtime, serve, serve_tls, tungstenite_echo, wscore_deflate_echo, wscore_echo};
+use wscore_tokio::tls::{self, rustls};
+
+/// The server's certificate chain and key (PEM), passed to the child.
+const CERT: &str = "IDLE_BENCH_CERT";
+const KEY: &str = "IDLE_BENCH_KEY";
 
 const CONNECTIONS: usize = 10_000;
 const WARM_UP: usize = 200;
@@ -29,12 +39,18 @@ Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
 
 fn run_server(name: &str) {
+    let tls = match (std::env::var(CERT), std::env::var(KEY)) {
+        (Ok(chain), Ok(key)) => Some(tls::server_config(chain.as_bytes(), key.as_bytes()).unwrap()),
+        _ => None,
+    };
     runtime().block_on(async {
         // Echo servers: on an idle connection they just wait.
-        let addr = match name {
-            "wscore-tokio" => serve(wscore_echo).await,
-            "wscore-tokio+deflate" => serve(wscore_deflate_echo).await,
-            _ => serve(tungstenite_echo).await,
+        let addr = match (name, tls) {
+            ("wscore-tokio", None) => serve(wscore_echo).await,
+            ("wscore-tokio+deflate", None) => serve(wscore_deflate_echo).await,
+            ("wscore-tokio", Some(tls)) => serve_tls(wscore_echo, tls).await,
+            (_, None) => serve(tungstenite_echo).await,
+            (_, Some(tls)) => serve_tls(tungstenite_echo, tls).await,
         };
         println!("{addr}");
         std::future::pending::<()>().await;
@@ -47,8 +63,21 @@ fn rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-fn open(addr: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).unwrap();
+/// A connection that completed the handshake, over TLS trusting `tls` if
+/// given, to be held open.
+fn open(addr: &str, tls: Option<&Arc<rustls::ClientConfig>>) -> Box<dyn Any> {
+    let tcp = TcpStream::connect(addr).unwrap();
+    match tls {
+        None => Box::new(upgrade(tcp)),
+        Some(config) => {
+            let name = "localhost".try_into().unwrap();
+            let client = rustls::ClientConnection::new(Arc::clone(config), name).unwrap();
+            Box::new(upgrade(rustls::StreamOwned::new(client, tcp)))
+        }
+    }
+}
+
+fn upgrade<S: Read + Write>(mut stream: S) -> S {
     stream.write_all(REQUEST).unwrap();
     let mut response = Vec::new();
     let mut byte = [0];
@@ -60,23 +89,32 @@ fn open(addr: &str) -> TcpStream {
     stream
 }
 
+/// What the TLS servers serve and their clients trust.
+struct Tls {
+    chain: String,
+    key: String,
+    trust: Arc<rustls::ClientConfig>,
+}
+
 /// Bytes of server memory per idle connection.
-fn measure(name: &str, connections: usize) -> f64 {
+fn measure(name: &str, connections: usize, tls: Option<&Tls>) -> f64 {
     let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .args(["--serve", name])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(exe);
+    command.args(["--serve", name]).stdout(Stdio::piped());
+    if let Some(tls) = tls {
+        command.env(CERT, &tls.chain).env(KEY, &tls.key);
+    }
+    let mut child = command.spawn().unwrap();
     let mut addr = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut addr)
         .unwrap();
     let addr = addr.trim().to_string();
-    let mut streams: Vec<TcpStream> = (0..WARM_UP).map(|_| open(&addr)).collect();
+    let trust = tls.map(|tls| &tls.trust);
+    let mut streams: Vec<_> = (0..WARM_UP).map(|_| open(&addr, trust)).collect();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let before = rss_kib(child.id());
-    streams.extend((WARM_UP..connections).map(|_| open(&addr)));
+    streams.extend((WARM_UP..connections).map(|_| open(&addr, trust)));
     std::thread::sleep(std::time::Duration::from_millis(500));
     let after = rss_kib(child.id());
     child.kill().unwrap();
@@ -96,8 +134,26 @@ fn main() {
         1000
     };
     println!("\nserver resident memory per idle connection ({connections} connections)");
-    for name in ["wscore-tokio", "wscore-tokio+deflate", "tokio-tungstenite"] {
-        let per = measure(name, connections);
-        println!("  {name:<18} {:>8.0} bytes ({:.1} KiB)", per, per / 1024.0);
+    let certificates = certificates::certificates();
+    let tls = Tls {
+        trust: tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap(),
+        chain: certificates.chain,
+        key: certificates.key,
+    };
+    let servers = [
+        ("wscore-tokio", None),
+        ("wscore-tokio+deflate", None),
+        ("tokio-tungstenite", None),
+        ("wscore-tokio", Some(&tls)),
+        ("tokio-tungstenite", Some(&tls)),
+    ];
+    for (name, tls) in servers {
+        let per = measure(name, connections, tls);
+        let over = if tls.is_some() { " over TLS" } else { "" };
+        println!(
+            "  {:<28} {per:>8.0} bytes ({:.1} KiB)",
+            format!("{name}{over}"),
+            per / 1024.0
+        );
     }
 }

@@ -94,7 +94,7 @@ fn main() {
             for _ in 0..3 {
                 for (i, (_, (addr, handle))) in servers.iter().enumerate() {
                     let before = server_cpu(handle).await;
-                    load(*addr, CONNECTIONS, size, round_trips).await;
+                    load(*addr, None, CONNECTIONS, size, round_trips).await;
                     let after = server_cpu(handle).await;
                     let run = (after.run_ns - before.run_ns) as f64 / count;
                     let user = (after.user_ticks - before.user_ticks) as f64 * ticks_ns;

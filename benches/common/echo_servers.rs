@@ -1,19 +1,26 @@
 //! Echo servers on wscore-tokio, tokio-tungstenite and fastwebsockets, for
-//! the benches that load or hold connections.
+//! the benches that load or hold connections, over TCP or TLS.
 
 use bytes::{Buf, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use tokio::net::{TcpListener, TcpStream};
 use wscore::connection::{Config, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::frame::{FrameHeader, HeaderStatus, Opcode};
+use wscore::handshake::client::ClientRequest;
 use wscore::handshake::server::{Accept, ServerHandshake};
 use wscore::handshake::{Limits, Status};
+use wscore_tokio::tls::rustls;
 
-pub async fn wscore_echo(stream: TcpStream) {
+/// What every server here runs over: TCP, or TLS over TCP.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for S {}
+
+pub async fn wscore_echo(stream: impl Io) {
     let Ok(ws) = wscore_tokio::accept(stream).await else {
         return;
     };
@@ -38,7 +45,7 @@ pub async fn wscore_deflate_echo(stream: TcpStream) {
     wscore_echo_on(ws).await;
 }
 
-async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<TcpStream>) {
+async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<impl Io>) {
     while let Some(Ok(message)) = ws.next().await {
         if matches!(message, Message::Text(_) | Message::Binary(_))
             && ws.send(message).await.is_err()
@@ -48,7 +55,7 @@ async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<TcpStream>) {
     }
 }
 
-pub async fn tungstenite_echo(stream: TcpStream) {
+pub async fn tungstenite_echo(stream: impl Io) {
     use tokio_tungstenite::tungstenite::Message;
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
@@ -64,7 +71,7 @@ pub async fn tungstenite_echo(stream: TcpStream) {
 
 /// The opening handshake done by wscore, on the bare stream: for the
 /// servers whose handshake is not what is measured.
-async fn handshake(mut stream: TcpStream) -> Option<TcpStream> {
+async fn handshake<S: Io>(mut stream: S) -> Option<S> {
     let mut received = Vec::new();
     let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     loop {
@@ -83,7 +90,7 @@ async fn handshake(mut stream: TcpStream) -> Option<TcpStream> {
 
 /// fastwebsockets after the handshake (done by wscore: the handshake is not
 /// what is measured), echoing whole frames as its own examples do.
-pub async fn fastwebsockets_echo(stream: TcpStream) {
+pub async fn fastwebsockets_echo(stream: impl Io) {
     let Some(stream) = handshake(stream).await else {
         return;
     };
@@ -106,7 +113,7 @@ pub async fn fastwebsockets_echo(stream: TcpStream) {
 /// prepared frame of the same length, reading headers only. No unmasking,
 /// validation or copying of payloads: what is left is what every server
 /// pays here, the runtime, the socket calls and the kernel.
-pub async fn ceiling_echo(stream: TcpStream) {
+pub async fn ceiling_echo(stream: impl Io) {
     let Some(mut stream) = handshake(stream).await else {
         return;
     };
@@ -148,18 +155,28 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// `connections` wscore-tokio clients each doing `round_trips` round trips
-/// of `size`-byte binary messages with the server at `addr`: the time the
-/// round trips took, connecting not counted.
+/// of `size`-byte binary messages with the server at `addr`, over TLS
+/// trusting `tls` when given: the time the round trips took, connecting
+/// not counted.
 pub async fn load(
     addr: SocketAddr,
+    tls: Option<&Arc<rustls::ClientConfig>>,
     connections: usize,
     size: usize,
     round_trips: usize,
 ) -> std::time::Duration {
-    let url = format!("ws://{addr}/");
+    let url = match tls {
+        Some(_) => format!("wss://localhost:{}/", addr.port()),
+        None => format!("ws://{addr}/"),
+    };
+    let request = ClientRequest::from_url(&url).unwrap();
+    let trust = tls
+        .cloned()
+        .unwrap_or_else(wscore_tokio::tls::client_config);
     let mut clients = Vec::new();
     for _ in 0..connections {
-        clients.push(wscore_tokio::connect(&url).await.unwrap());
+        let ws = wscore_tokio::connect_tls(&request, Config::new(), Arc::clone(&trust));
+        clients.push(ws.await.unwrap());
     }
     let payload = bytes::Bytes::from(vec![0x5a; size]);
     let start = std::time::Instant::now();
@@ -186,10 +203,29 @@ pub async fn load(
     start.elapsed()
 }
 
+/// Listens on a free loopback port and runs `echo` over TLS on every
+/// connection.
+pub async fn serve_tls<F, Fut>(echo: F, tls: Arc<rustls::ServerConfig>) -> SocketAddr
+where
+    F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Send + Copy + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    serve(move |tcp| {
+        let acceptor = acceptor.clone();
+        async move {
+            if let Ok(stream) = acceptor.accept(tcp).await {
+                echo(stream).await;
+            }
+        }
+    })
+    .await
+}
+
 /// Listens on a free loopback port and runs `echo` on every connection.
 pub async fn serve<F, Fut>(echo: F) -> SocketAddr
 where
-    F: Fn(TcpStream) -> Fut + Send + Copy + 'static,
+    F: Fn(TcpStream) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
