@@ -24,6 +24,11 @@ use certificates::{certificates, Certificates};
 async fn tls_echo_server(certificates: &Certificates) -> u16 {
     let config =
         tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
+    serve(config).await
+}
+
+/// An echo server for one connection over TLS with `config`; its port.
+async fn serve(config: Arc<tls::rustls::ServerConfig>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -101,6 +106,25 @@ async fn a_certificate_for_another_name_is_named() {
     let message = failure(&format!("wss://127.0.0.1:{port}/"), trust).await;
     assert!(
         message.contains("the server's certificate is not valid for the name 127.0.0.1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_tls_alert_is_named() {
+    let certificates = certificates();
+    let config =
+        tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
+    // A server that speaks only HTTP/2 refuses a client that offers only
+    // HTTP/1.1 with an alert.
+    let mut h2_only = (*config).clone();
+    h2_only.alpn_protocols = vec![b"h2".to_vec()];
+    let port = serve(Arc::new(h2_only)).await;
+    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
+    let message = failure(&format!("wss://localhost:{port}/"), trust).await;
+    assert!(
+        message
+            .contains("the server refused the TLS handshake with the alert NoApplicationProtocol"),
         "{message}"
     );
 }
