@@ -322,6 +322,7 @@ fn refusal_headers_are_bounded_by_the_limits() {
         status: 1,
         reason: String::new(),
         headers: vec![],
+        extended_connect: false,
     };
     assert_eq!(refusal.header("x"), None);
 }

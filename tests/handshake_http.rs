@@ -109,7 +109,10 @@ fn the_answers_convert_to_http_responses() {
     let accept = Accept::new()
         .protocol("chat.v1")
         .deflate(DeflateConfig::new());
-    let upgrade = http::response(request.accept(&accept).unwrap().response());
+    let upgrade = http::response(
+        request.accept(&accept).unwrap().response(),
+        ::http::Version::HTTP_11,
+    );
     assert_eq!(upgrade.status(), 101);
     let header = |name| upgrade.headers()[name].to_str().unwrap();
     assert_eq!(header("upgrade"), "websocket");
@@ -129,7 +132,7 @@ fn the_answers_convert_to_http_responses() {
     let RequestKind::StrippedUpgrade(error) = request.kind() else {
         panic!("stripped");
     };
-    let refusal = http::response(&error.response());
+    let refusal = http::response(&error.response(), ::http::Version::HTTP_11);
     assert_eq!(refusal.status(), 426);
     assert_eq!(refusal.headers()["upgrade"], "websocket");
     let body = String::from_utf8(refusal.body().to_vec()).unwrap();

@@ -177,24 +177,50 @@ impl<'a> ClientRequest<'a> {
         rng: &mut impl Rng,
         now: Duration,
     ) -> Result<(Vec<u8>, ClientHandshake), BuildError> {
-        if let Some(bad) = self.protocols.iter().find(|p| !is_token(p)) {
-            return Err(BuildError::InvalidProtocol((*bad).to_owned()));
-        }
         let mut nonce = [0; 16];
         rng.fill(&mut nonce)?;
         let mut key = [0; 24];
         // 16 bytes always encode to exactly 24 base64 characters.
         let _ = base64_encode(&nonce, &mut key);
         let key = core::str::from_utf8(&key).unwrap_or_default();
+        self.write(Some(key), now)
+    }
 
-        let mut http = HttpWriter::get(self.target)?;
+    /// Builds an extended `CONNECT` for HTTP/2 (RFC 8441) or HTTP/3 (RFC
+    /// 9220), and the handshake that checks its response: the head written
+    /// as HTTP/1.1 (`CONNECT`, the target, `Host` for the `:authority`, the
+    /// same version, subprotocol and extension offers as [`build`](Self::build),
+    /// no key). Send it with `:protocol websocket` and the URL's scheme
+    /// (with the `http` feature, `handshake::http::request` converts it);
+    /// give the handshake the response, as HTTP/1.1 bytes
+    /// (`handshake::http::head`). No randomness is needed: there is no key.
+    pub fn build_connect(&self, now: Duration) -> Result<(Vec<u8>, ClientHandshake), BuildError> {
+        self.write(None, now)
+    }
+
+    /// The request with `key` (an HTTP/1.1 upgrade) or without (an
+    /// extended `CONNECT`), and its handshake.
+    fn write(
+        &self,
+        key: Option<&str>,
+        now: Duration,
+    ) -> Result<(Vec<u8>, ClientHandshake), BuildError> {
+        if let Some(bad) = self.protocols.iter().find(|p| !is_token(p)) {
+            return Err(BuildError::InvalidProtocol((*bad).to_owned()));
+        }
+        let mut http = match key {
+            Some(_) => HttpWriter::get(self.target)?,
+            None => HttpWriter::connect(self.target)?,
+        };
         match self.port {
             Some(port) => http.header("Host", &alloc::format!("{}:{port}", self.host))?,
             None => http.header("Host", self.host)?,
         }
-        http.line("Upgrade", b"websocket");
-        http.line("Connection", b"Upgrade");
-        http.line("Sec-WebSocket-Key", key.as_bytes());
+        if let Some(key) = key {
+            http.line("Upgrade", b"websocket");
+            http.line("Connection", b"Upgrade");
+            http.line("Sec-WebSocket-Key", key.as_bytes());
+        }
         http.line("Sec-WebSocket-Version", VERSION.as_bytes());
         if !self.protocols.is_empty() {
             // Checked above to be tokens.
@@ -211,7 +237,7 @@ impl<'a> ClientRequest<'a> {
         }
         let handshake = ClientHandshake {
             block: HeaderBlock::new(self.limits, now),
-            accept: accept_key(key.as_bytes()),
+            accept: key.map(|key| accept_key(key.as_bytes())),
             protocols: self.protocols.iter().map(|p| (*p).to_owned()).collect(),
             extensions: extensions
                 .iter()
@@ -301,7 +327,8 @@ impl From<RngUnavailable> for BuildError {
 #[derive(Clone, Debug)]
 pub struct ClientHandshake {
     block: HeaderBlock,
-    accept: [u8; 28],
+    /// The `Sec-WebSocket-Accept` expected; none for an extended `CONNECT`.
+    accept: Option<[u8; 28]>,
     protocols: Vec<String>,
     extensions: Vec<String>,
     builtin: Builtin,
@@ -351,7 +378,13 @@ impl ClientHandshake {
         let status = response.code.unwrap_or_default();
         let reason = response.reason.unwrap_or_default();
         let headers = Parsed::new(buf.get(..len).unwrap_or(buf), response.headers);
-        if status != 101 {
+        // An extended CONNECT is opened by any 2xx (RFC 8441 §5), an
+        // upgrade by 101 alone.
+        let opened = match self.accept {
+            Some(_) => status == 101,
+            None => (200..300).contains(&status),
+        };
+        if !opened {
             return Err(ResponseError::NotUpgraded(Box::new(Refusal {
                 status,
                 reason: reason.to_owned(),
@@ -361,28 +394,11 @@ impl ClientHandshake {
                         (name.to_owned(), String::from_utf8_lossy(value).into_owned())
                     })
                     .collect(),
+                extended_connect: self.accept.is_none(),
             })));
         }
-        if !headers.has_token("upgrade", "websocket") {
-            return Err(ResponseError::MissingUpgrade);
-        }
-        if !headers.has_token("connection", "upgrade") {
-            return Err(ResponseError::MissingConnectionUpgrade);
-        }
-        let expected = || String::from_utf8_lossy(&self.accept).into_owned();
-        match headers.first("sec-websocket-accept") {
-            Some(got) if got == self.accept => {}
-            Some(got) => {
-                return Err(ResponseError::AcceptMismatch {
-                    expected: expected(),
-                    got: String::from_utf8_lossy(got).into_owned(),
-                })
-            }
-            None => {
-                return Err(ResponseError::MissingAccept {
-                    expected: expected(),
-                })
-            }
+        if let Some(accept) = &self.accept {
+            check_upgrade(&headers, accept)?;
         }
         let protocol = {
             let mut protocols = headers.list("sec-websocket-protocol");
@@ -424,7 +440,29 @@ impl ClientHandshake {
     }
 }
 
-/// A server's successful `101` response, borrowed from the read buffer.
+/// The headers of a `101` that complete an HTTP/1.1 upgrade.
+fn check_upgrade(headers: &Parsed<'_>, accept: &[u8; 28]) -> Result<(), ResponseError> {
+    if !headers.has_token("upgrade", "websocket") {
+        return Err(ResponseError::MissingUpgrade);
+    }
+    if !headers.has_token("connection", "upgrade") {
+        return Err(ResponseError::MissingConnectionUpgrade);
+    }
+    let expected = || String::from_utf8_lossy(accept).into_owned();
+    match headers.first("sec-websocket-accept") {
+        Some(got) if got == accept => Ok(()),
+        Some(got) => Err(ResponseError::AcceptMismatch {
+            expected: expected(),
+            got: String::from_utf8_lossy(got).into_owned(),
+        }),
+        None => Err(ResponseError::MissingAccept {
+            expected: expected(),
+        }),
+    }
+}
+
+/// A server's successful response (`101`, or `200` to an extended
+/// `CONNECT`), borrowed from the read buffer.
 #[derive(Clone, Debug)]
 pub struct Accepted<'b> {
     protocol: Option<&'b str>,
@@ -486,7 +524,8 @@ impl<'b> Accepted<'b> {
     }
 }
 
-/// A response other than `101 Switching Protocols`: what the server said.
+/// A response other than `101 Switching Protocols` (or a `2xx` to an
+/// extended `CONNECT`): what the server said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     /// The status code.
@@ -495,6 +534,8 @@ pub struct Refusal {
     pub reason: String,
     /// The header lines, as bounded as the header block ([`Limits`]).
     pub headers: Vec<(String, String)>,
+    /// Whether the request was an extended `CONNECT` (HTTP/2, HTTP/3).
+    pub extended_connect: bool,
 }
 
 impl Refusal {
@@ -632,6 +673,11 @@ impl fmt::Display for Refusal {
                 ),
                 None => write!(f, "the server requires an upgrade this client did not ask for: {status} {reason}"),
             },
+            _ if self.extended_connect => write!(
+                f,
+                "the server answered {status} {reason} to the WebSocket's extended CONNECT \
+                 instead of 200"
+            ),
             _ => write!(
                 f,
                 "the server answered {status} {reason} instead of 101 Switching Protocols"

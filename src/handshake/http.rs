@@ -6,7 +6,12 @@
 //! as, so that [`ServerHandshake`](super::server::ServerHandshake) checks
 //! it by exactly the rules it checks a socket's bytes by: one validation,
 //! not two. [`response`] turns the answer (the `101`, or a refusal with its
-//! reason) into an `http::Response`.
+//! reason) into an `http::Response`. Over HTTP/2 and HTTP/3 the same holds
+//! for the extended `CONNECT` (RFC 8441, RFC 9220), on both sides: a server
+//! reads it with `receive_connect`; a client converts
+//! [`ClientRequest::build_connect`](super::client::ClientRequest::build_connect)'s
+//! bytes with [`request`] and gives the response's [`head`] to its
+//! handshake.
 //!
 //! ```
 //! use std::time::Duration;
@@ -26,7 +31,7 @@
 //! let Ok(Status::Complete(parsed)) = handshake.receive(&head) else { unreachable!() };
 //! let accepted = parsed.accept(&Accept::new())?;
 //! let (bytes, connection) = accepted.into_connection(Config::new(), Duration::ZERO);
-//! let response = http::response(&bytes);
+//! let response = http::response(&bytes, ::http::Version::HTTP_11);
 //! assert_eq!(response.status(), 101);
 //! assert_eq!(response.headers()["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -40,70 +45,153 @@ use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
 use super::Limits;
 
-/// A request as the `http` crate holds it: a whole [`Request`] or its
-/// [`Parts`].
-pub trait RequestHead: sealed::Sealed {
-    /// The method, target, version and headers.
+/// A message head as the `http` crate holds it: a request or response,
+/// whole or as its parts.
+pub trait Head: sealed::Sealed {
+    /// The first line, without its version.
     #[doc(hidden)]
-    fn parts(&self) -> (&Method, &Uri, Version, &HeaderMap);
+    fn start(&self) -> Start<'_>;
+    /// The header lines.
+    #[doc(hidden)]
+    fn headers(&self) -> &HeaderMap;
+}
+
+/// What starts a head.
+#[doc(hidden)]
+pub enum Start<'a> {
+    Request(&'a Method, &'a Uri, Version),
+    Response(StatusCode),
 }
 
 mod sealed {
     pub trait Sealed {}
     impl<B> Sealed for http::Request<B> {}
     impl Sealed for http::request::Parts {}
+    impl<B> Sealed for http::Response<B> {}
+    impl Sealed for http::response::Parts {}
 }
 
-impl<B> RequestHead for Request<B> {
-    fn parts(&self) -> (&Method, &Uri, Version, &HeaderMap) {
-        (self.method(), self.uri(), self.version(), self.headers())
+impl<B> Head for Request<B> {
+    fn start(&self) -> Start<'_> {
+        Start::Request(self.method(), self.uri(), self.version())
+    }
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
     }
 }
 
-impl RequestHead for Parts {
-    fn parts(&self) -> (&Method, &Uri, Version, &HeaderMap) {
-        (&self.method, &self.uri, self.version, &self.headers)
+impl Head for Parts {
+    fn start(&self) -> Start<'_> {
+        Start::Request(&self.method, &self.uri, self.version)
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
     }
 }
 
-/// The request's head as HTTP/1.1 bytes, for
-/// [`ServerHandshake::receive`](super::server::ServerHandshake::receive):
-/// the request line (HTTP/1.0 stays 1.0) and every header line in order.
-/// A request without `Host` whose URI has an authority (HTTP/2's
+impl<B> Head for Response<B> {
+    fn start(&self) -> Start<'_> {
+        Start::Response(self.status())
+    }
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
+    }
+}
+
+impl Head for http::response::Parts {
+    fn start(&self) -> Start<'_> {
+        Start::Response(self.status)
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+/// The head as HTTP/1.1 bytes: a request's for
+/// [`ServerHandshake::receive`](super::server::ServerHandshake::receive)
+/// (or `receive_connect`), a response's for
+/// [`ClientHandshake::receive`](super::client::ClientHandshake::receive).
+/// The first line (a request's HTTP/1.0 stays 1.0), then every header line
+/// in order. A request without `Host` whose URI has an authority (HTTP/2's
 /// `:authority`) gets it as `Host`.
-pub fn head(request: &impl RequestHead) -> Vec<u8> {
-    let (method, uri, version, headers) = request.parts();
-    let mut head = Vec::with_capacity(512);
-    head.extend_from_slice(method.as_str().as_bytes());
-    head.push(b' ');
-    let target = uri.path_and_query().map_or("/", |target| target.as_str());
-    head.extend_from_slice(target.as_bytes());
-    head.extend_from_slice(match version {
-        Version::HTTP_09 | Version::HTTP_10 => b" HTTP/1.0\r\n",
-        _ => b" HTTP/1.1\r\n",
-    });
-    let mut line = |name: &[u8], value: &[u8]| {
-        head.extend_from_slice(name);
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value);
-        head.extend_from_slice(b"\r\n");
-    };
-    if !headers.contains_key(http::header::HOST) {
-        if let Some(authority) = uri.authority() {
-            line(b"host", authority.as_str().as_bytes());
+pub fn head(head: &impl Head) -> Vec<u8> {
+    let headers = head.headers();
+    let mut bytes = Vec::with_capacity(512);
+    let authority = match head.start() {
+        Start::Request(method, uri, version) => {
+            bytes.extend_from_slice(method.as_str().as_bytes());
+            bytes.push(b' ');
+            let target = uri.path_and_query().map_or("/", |target| target.as_str());
+            bytes.extend_from_slice(target.as_bytes());
+            bytes.extend_from_slice(match version {
+                Version::HTTP_09 | Version::HTTP_10 => b" HTTP/1.0\r\n",
+                _ => b" HTTP/1.1\r\n",
+            });
+            uri.authority()
+                .filter(|_| !headers.contains_key(http::header::HOST))
         }
+        Start::Response(status) => {
+            bytes.extend_from_slice(b"HTTP/1.1 ");
+            bytes.extend_from_slice(status.as_str().as_bytes());
+            bytes.push(b' ');
+            bytes.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            None
+        }
+    };
+    let mut line = |name: &[u8], value: &[u8]| {
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value);
+        bytes.extend_from_slice(b"\r\n");
+    };
+    if let Some(authority) = authority {
+        line(b"host", authority.as_str().as_bytes());
     }
     // The http crate has checked names and values: no CR, LF or NUL.
     for (name, value) in headers {
         line(name.as_str().as_bytes(), value.as_bytes());
     }
-    head.extend_from_slice(b"\r\n");
-    head
+    bytes.extend_from_slice(b"\r\n");
+    bytes
 }
 
-/// The response wscore wrote (a `101`, or a refusal such as `426` with
-/// its reason in the body) as an `http::Response`.
-pub fn response(bytes: &[u8]) -> Response<Bytes> {
+/// A request wscore wrote ([`ClientRequest::build_connect`](super::client::ClientRequest::build_connect))
+/// as an `http::Request` for an HTTP/2 or HTTP/3 client: its `Host`
+/// becomes the URI's authority (the `:authority` pseudo-header), with
+/// `scheme` (`https` for `wss://`). The `:protocol` pseudo-header is the
+/// HTTP library's own extension type: add it (`h2::ext::Protocol`,
+/// `hyper::ext::Protocol`, `h3::ext::Protocol`).
+pub fn request(bytes: &[u8], scheme: http::uri::Scheme) -> Result<Request<()>, http::Error> {
+    let text = core::str::from_utf8(bytes).unwrap_or_default();
+    let mut lines = text.split("\r\n");
+    let mut start = lines.next().unwrap_or_default().split(' ');
+    let (method, target) = (
+        start.next().unwrap_or_default(),
+        start.next().unwrap_or("/"),
+    );
+    let mut request = Request::builder().method(method);
+    let mut authority = "";
+    for (name, value) in lines.map_while(|line| line.split_once(": ")) {
+        match name {
+            _ if name.eq_ignore_ascii_case("host") => authority = value,
+            _ => request = request.header(name, value),
+        }
+    }
+    let uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(target)
+        .build()?;
+    request.uri(uri).body(())
+}
+
+/// The response wscore wrote (a `101` or `200`, or a refusal such as `426`
+/// with its reason in the body) as an `http::Response` to send over
+/// `version`. Over HTTP/2 and HTTP/3 the headers that HTTP/1.1 alone has
+/// (`Connection`, `Upgrade`...) are left out: those versions forbid them
+/// (RFC 9113 §8.2.2).
+pub fn response(bytes: &[u8], version: Version) -> Response<Bytes> {
     let mut lines = [httparse::EMPTY_HEADER; Limits::MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut lines);
     let (Ok(httparse::Status::Complete(len)), Some(code)) = (parsed.parse(bytes), parsed.code)
@@ -116,7 +204,23 @@ pub fn response(bytes: &[u8]) -> Response<Bytes> {
     let mut response = Response::new(Bytes::copy_from_slice(&bytes[len..]));
     *response.status_mut() =
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    for line in parsed.headers.iter() {
+    let per_connection = |name: &str| {
+        version >= Version::HTTP_2
+            && [
+                "connection",
+                "upgrade",
+                "keep-alive",
+                "proxy-connection",
+                "transfer-encoding",
+            ]
+            .iter()
+            .any(|hop| name.eq_ignore_ascii_case(hop))
+    };
+    for line in parsed
+        .headers
+        .iter()
+        .filter(|line| !per_connection(line.name))
+    {
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::from_bytes(line.name.as_bytes()),
             http::HeaderValue::from_bytes(line.value),

@@ -45,6 +45,16 @@ impl HttpWriter {
     /// Starts a GET request; the target must be a path and query, or a query
     /// alone (for the root path), without spaces or control characters.
     pub(crate) fn get(target: &str) -> Result<Self, InvalidHeader> {
+        Self::request("GET", target)
+    }
+
+    /// Starts an extended CONNECT request, whose target is checked as
+    /// [`get`](Self::get)'s.
+    pub(crate) fn connect(target: &str) -> Result<Self, InvalidHeader> {
+        Self::request("CONNECT", target)
+    }
+
+    fn request(method: &str, target: &str) -> Result<Self, InvalidHeader> {
         let valid_start = target.starts_with('/') || target.starts_with('?');
         if !valid_start || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return Err(InvalidHeader {
@@ -52,7 +62,8 @@ impl HttpWriter {
             });
         }
         let mut buf = Vec::with_capacity(256);
-        buf.extend_from_slice(b"GET ");
+        buf.extend_from_slice(method.as_bytes());
+        buf.push(b' ');
         if target.starts_with('?') {
             buf.push(b'/');
         }

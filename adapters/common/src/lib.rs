@@ -62,6 +62,8 @@ pub struct Accepting<F> {
     received: Vec<u8>,
     decide: Option<F>,
     config: Config,
+    /// For a request over HTTP/2 or HTTP/3: its `:protocol`, if any.
+    connect: Option<Option<String>>,
 }
 
 impl<F> Accepting<F>
@@ -76,7 +78,16 @@ where
             received: Vec::with_capacity(HANDSHAKE_READ),
             decide: Some(decide),
             config,
+            connect: None,
         }
+    }
+
+    /// Reads the request as one that came over HTTP/2 or HTTP/3, whose
+    /// WebSocket is an extended `CONNECT` with this `:protocol` (see
+    /// `ServerHandshake::receive_connect`).
+    pub fn extended_connect(mut self, protocol: Option<&str>) -> Self {
+        self.connect = Some(protocol.map(str::to_owned));
+        self
     }
 
     /// When the request must be complete.
@@ -95,7 +106,13 @@ where
     pub fn received(&mut self, bytes: &[u8], now: Duration) -> Option<Answer> {
         self.received.extend_from_slice(bytes);
         let received = &self.received;
-        let request = match self.handshake.receive(received) {
+        let parsed = match &self.connect {
+            None => self.handshake.receive(received),
+            Some(protocol) => self
+                .handshake
+                .receive_connect(received, protocol.as_deref()),
+        };
+        let request = match parsed {
             Ok(Status::Partial) => return self.check_deadline(now),
             Ok(Status::Complete(request)) => request,
             Err(error) => {
@@ -276,7 +293,17 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io(error) => error.fmt(f),
+            Self::Io(error) => {
+                // What an IO error wraps (hyper's, over HTTP/2 the stream's
+                // reset and its reason) is often the real cause.
+                error.fmt(f)?;
+                let mut source = std::error::Error::source(error);
+                while let Some(cause) = source {
+                    write!(f, ": {cause}")?;
+                    source = cause.source();
+                }
+                Ok(())
+            }
             Self::Handshake(error) => write!(f, "handshake failed: {error}"),
             Self::Refused(error) => error.fmt(f),
             Self::Responded(status) => write!(f, "answered the request with HTTP {status}"),
@@ -333,6 +360,37 @@ pub enum HandshakeError {
     /// certificates given cannot be used.
     #[cfg(feature = "rustls")]
     Tls(tls::TlsError),
+    /// A WebSocket over HTTP/2 could not be opened.
+    Http2(Http2Error),
+}
+
+/// Why a WebSocket over HTTP/2 (RFC 8441) could not be opened.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Http2Error {
+    /// The server did not agree to HTTP/2 in the TLS handshake (ALPN).
+    NotOffered,
+    /// The server speaks HTTP/2 but did not advertise
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL: it takes no WebSocket over it.
+    NoExtendedConnect,
+    /// HTTP/2 itself failed: the connection or the stream.
+    Failed(String),
+}
+
+impl fmt::Display for Http2Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotOffered => f.write_str(
+                "the server did not agree to HTTP/2 (ALPN h2) in the TLS handshake: it speaks \
+                 HTTP/1.1 only; connect without HTTP/2",
+            ),
+            Self::NoExtendedConnect => f.write_str(
+                "the server speaks HTTP/2 but does not accept WebSockets over it: it did not \
+                 advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3); connect over HTTP/1.1",
+            ),
+            Self::Failed(cause) => write!(f, "HTTP/2 failed: {cause}"),
+        }
+    }
 }
 
 impl HandshakeError {
@@ -345,7 +403,7 @@ impl HandshakeError {
             Self::Build(error) => Some(error),
             #[cfg(feature = "rustls")]
             Self::Tls(error) => Some(error),
-            Self::TlsUnsupported => None,
+            Self::TlsUnsupported | Self::Http2(_) => None,
         }
     }
 }
@@ -364,6 +422,7 @@ impl fmt::Display for HandshakeError {
             ),
             #[cfg(feature = "rustls")]
             Self::Tls(error) => error.fmt(f),
+            Self::Http2(error) => error.fmt(f),
         }
     }
 }

@@ -66,11 +66,15 @@ use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Request, RequestKind, Response};
 pub use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
-pub use wscore_adapter::{Error, HandshakeError};
+pub use wscore_adapter::{Error, HandshakeError, Http2Error};
 
 mod maybe_tls;
 pub use maybe_tls::MaybeTlsStream;
 
+#[cfg(feature = "http2")]
+mod h2;
+#[cfg(feature = "http2")]
+pub use h2::{connect_h2, H2Stream};
 #[cfg(feature = "hyper")]
 mod upgrade;
 #[cfg(feature = "hyper")]

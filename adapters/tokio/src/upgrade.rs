@@ -1,7 +1,8 @@
 //! Upgrading a request that hyper (or axum, on hyper) has already parsed
 //! (feature `hyper`): the same decisions and answers as
 //! [`accept_with`](crate::accept_with), with an `http::Request` in and an
-//! `http::Response` out.
+//! `http::Response` out; over HTTP/1.1 (`Upgrade`) and over HTTP/2 (an
+//! extended `CONNECT`, RFC 8441) alike.
 
 use std::future::Future;
 use std::io;
@@ -32,7 +33,12 @@ pub type HyperWebSocket = WebSocketStream<TokioIo<Upgraded>>;
 /// hyper has sent it; otherwise why not. Spawn the WebSocket's task and
 /// return the response.
 ///
-/// For hyper's HTTP/1.1 server, serve the connection `with_upgrades()`.
+/// For hyper's HTTP/1.1 server, serve the connection `with_upgrades()`;
+/// for its HTTP/2 server, `enable_connect_protocol()`, which advertises
+/// SETTINGS_ENABLE_CONNECT_PROTOCOL so that browsers open WebSockets with
+/// an extended `CONNECT`, answered `200` here. Every request on an HTTP/2
+/// connection goes through the same `decide`: a plain `GET` is
+/// `RequestKind::Http`.
 ///
 /// ```no_run
 /// use futures_util::{SinkExt, StreamExt};
@@ -64,16 +70,34 @@ where
     F: for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
 {
     // hyper has read the whole head: no deadline to keep.
-    let mut handshake = Accepting::new(config, Limits::new().timeout(None), decide, Duration::ZERO);
+    let handshake = Accepting::new(config, Limits::new().timeout(None), decide, Duration::ZERO);
+    let mut handshake = match over_http2(request) {
+        Some(protocol) => handshake.extended_connect(protocol),
+        None => handshake,
+    };
     let answer = handshake
         .received(&head(request), Duration::ZERO)
         .expect("a whole head is always answered");
-    let response = response(&answer.response).map(Full::new);
+    let response = response(&answer.response, request.version()).map(Full::new);
     let upgrading = answer.result.map(|(connection, _)| Upgrading {
         on_upgrade: hyper::upgrade::on(request),
         connection: Some(connection),
     });
     (response, upgrading)
+}
+
+/// Over HTTP/2, the request's `:protocol` (an extended `CONNECT`'s, if
+/// it has one); `None` over HTTP/1.1.
+#[cfg(feature = "http2")]
+fn over_http2<B>(request: &http::Request<B>) -> Option<Option<&str>> {
+    let protocol = request.extensions().get::<hyper::ext::Protocol>();
+    (request.version() >= http::Version::HTTP_2).then(|| protocol.map(hyper::ext::Protocol::as_str))
+}
+
+/// Without the `http2` feature, every request is read as HTTP/1.1's.
+#[cfg(not(feature = "http2"))]
+fn over_http2<B>(_: &http::Request<B>) -> Option<Option<&str>> {
+    None
 }
 
 /// The WebSocket to be, once hyper has sent the `101` and handed over the

@@ -127,7 +127,10 @@ pub struct Accepted {
 }
 
 impl Accepted {
-    /// The `101 Switching Protocols` response to write to the client.
+    /// The response to write to the client: `101 Switching Protocols`, or
+    /// `200 OK` for an extended `CONNECT`, whose headers go out as the
+    /// HTTP/2 or HTTP/3 response's (the `http` feature's
+    /// `handshake::http::response` converts it).
     pub fn response(&self) -> &[u8] {
         &self.response
     }
@@ -261,10 +264,17 @@ impl Request<'_> {
         let (agreed, responses) = accept.builtin.accept(self.extensions());
         let mut extensions = accept.extensions.clone();
         extensions.extend(responses.iter().map(String::as_str));
-        let mut http = HttpWriter::status(101);
-        http.line("Upgrade", b"websocket");
-        http.line("Connection", b"Upgrade");
-        http.line("Sec-WebSocket-Accept", &accept_key(key));
+        let mut http = match key {
+            Some(key) => {
+                let mut http = HttpWriter::status(101);
+                http.line("Upgrade", b"websocket");
+                http.line("Connection", b"Upgrade");
+                http.line("Sec-WebSocket-Accept", &accept_key(key));
+                http
+            }
+            // An extended CONNECT is accepted by any 2xx; the stream is open.
+            None => HttpWriter::status(200),
+        };
         if let Some(protocol) = accept.protocol {
             // A token: it was among the offered ones, which are all tokens.
             http.line("Sec-WebSocket-Protocol", protocol.as_bytes());

@@ -38,6 +38,7 @@ use super::{header_slots, HeaderBlock, HttpError, Limits, Parsed, Status};
 
 #[cfg(feature = "alloc")]
 pub use accept::{Accept, AcceptError, Accepted, Decision, Origins};
+use request::Bootstrap;
 pub use request::{Request, RequestError, RequestKind};
 #[cfg(feature = "alloc")]
 pub use response::Response;
@@ -91,6 +92,47 @@ impl ServerHandshake {
     /// [`Request::kind`] tells them apart and [`Request::check`] says
     /// whether an upgrade is valid.
     pub fn receive<'b>(&mut self, buf: &'b [u8]) -> Result<Status<Request<'b>>, HttpError> {
+        self.parse(buf, Bootstrap::Upgrade)
+    }
+
+    /// Reads a request that arrived over HTTP/2 or HTTP/3, whose WebSocket
+    /// is an extended `CONNECT` (RFC 8441, RFC 9220): its head written as
+    /// HTTP/1.1 (the `:authority` as `Host`; with the `http` feature,
+    /// [`head`](super::http::head) writes it), and its `:protocol`
+    /// pseudo-header apart, if it has one. Every request on such a
+    /// connection goes through here, pages included: a plain `GET` is
+    /// [`RequestKind::Http`]. The rules shared with HTTP/1.1 (version,
+    /// subprotocols, extensions, origin) are checked by the same code and
+    /// named by the same errors.
+    ///
+    /// ```
+    /// use wscore::handshake::server::{Accept, RequestKind, ServerHandshake};
+    /// use wscore::handshake::{Limits, Status};
+    ///
+    /// let head = b"CONNECT /chat HTTP/1.1\r\nhost: example.com\r\n\
+    ///     sec-websocket-version: 13\r\nsec-websocket-protocol: chat\r\n\r\n";
+    /// let mut handshake = ServerHandshake::new(Limits::default(), std::time::Duration::ZERO);
+    /// let Ok(Status::Complete(request)) = handshake.receive_connect(head, Some("websocket")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(request.kind(), RequestKind::WebSocket);
+    /// let accepted = request.accept(&Accept::new().protocol("chat"))?;
+    /// assert!(accepted.response().starts_with(b"HTTP/1.1 200 OK\r\n"));
+    /// # Ok::<(), wscore::handshake::server::AcceptError>(())
+    /// ```
+    pub fn receive_connect<'b>(
+        &mut self,
+        buf: &'b [u8],
+        protocol: Option<&'b str>,
+    ) -> Result<Status<Request<'b>>, HttpError> {
+        self.parse(buf, Bootstrap::Connect { protocol })
+    }
+
+    fn parse<'b>(
+        &mut self,
+        buf: &'b [u8],
+        bootstrap: Bootstrap<'b>,
+    ) -> Result<Status<Request<'b>>, HttpError> {
         sniff_request(buf)?;
         if self.block.end(buf)?.is_none() {
             return Ok(Status::Partial);
@@ -109,6 +151,7 @@ impl ServerHandshake {
             target: request.path.unwrap_or_default(),
             minor_version: request.version.unwrap_or_default(),
             parsed: Parsed::new(buf.get(..len).unwrap_or(buf), request.headers),
+            bootstrap,
         }))
     }
 }

@@ -34,6 +34,21 @@ pub struct Request<'b> {
     pub(super) target: &'b str,
     pub(super) minor_version: u8,
     pub(super) parsed: Parsed<'b>,
+    pub(super) bootstrap: Bootstrap<'b>,
+}
+
+/// How the request asks for a WebSocket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Bootstrap<'b> {
+    /// HTTP/1.1: `GET` with `Upgrade: websocket`, answered `101`.
+    Upgrade,
+    /// HTTP/2 (RFC 8441) or HTTP/3 (RFC 9220): an extended `CONNECT` whose
+    /// `:protocol` pseudo-header names the protocol, answered `200`; the
+    /// stream then carries the frames.
+    Connect {
+        /// The `:protocol` pseudo-header, if the request has one.
+        protocol: Option<&'b str>,
+    },
 }
 
 impl<'b> Request<'b> {
@@ -112,11 +127,21 @@ impl<'b> Request<'b> {
         self.parsed.len()
     }
 
-    /// Whether the client asks for WebSocket at all (`Upgrade: websocket`),
-    /// valid or not; false for a plain HTTP request such as a browser
-    /// loading a page.
+    /// Whether the client asks for WebSocket at all (`Upgrade: websocket`,
+    /// or over HTTP/2 and HTTP/3 `:protocol websocket`), valid or not; false
+    /// for a plain HTTP request such as a browser loading a page.
     pub fn is_upgrade(&self) -> bool {
-        self.parsed.has_token("upgrade", "websocket")
+        match self.bootstrap {
+            Bootstrap::Upgrade => self.parsed.has_token("upgrade", "websocket"),
+            Bootstrap::Connect { protocol } => protocol.is_some_and(is_websocket),
+        }
+    }
+
+    /// Whether the request is an extended `CONNECT` (HTTP/2 or HTTP/3, from
+    /// [`ServerHandshake::receive_connect`](super::ServerHandshake::receive_connect)),
+    /// accepted with `200` rather than `101`.
+    pub fn is_extended_connect(&self) -> bool {
+        matches!(self.bootstrap, Bootstrap::Connect { .. })
     }
 
     /// A plain HTTP request, a WebSocket request, or a WebSocket request
@@ -137,7 +162,7 @@ impl<'b> Request<'b> {
     /// ```
     pub fn kind(&self) -> RequestKind {
         match self.checked_key() {
-            Err(RequestError::NotAnUpgrade) => RequestKind::Http,
+            Err(RequestError::NotAnUpgrade | RequestError::NotExtendedConnect) => RequestKind::Http,
             Err(
                 error @ (RequestError::StrippedUpgrade
                 | RequestError::MissingUpgrade
@@ -152,11 +177,38 @@ impl<'b> Request<'b> {
         self.checked_key().map(drop)
     }
 
-    /// Checks the request and returns its `Sec-WebSocket-Key`.
-    ///
-    /// One pass over the header lines: this runs on every connection, and
-    /// looking each header up separately cost more than the SHA-1.
-    pub(super) fn checked_key(&self) -> Result<&'b [u8], RequestError> {
+    /// Checks the request and returns its `Sec-WebSocket-Key` (none for an
+    /// extended `CONNECT`, which has no key).
+    pub(super) fn checked_key(&self) -> Result<Option<&'b [u8]>, RequestError> {
+        match self.bootstrap {
+            Bootstrap::Upgrade => self.checked_upgrade().map(Some),
+            Bootstrap::Connect { protocol } => self.checked_connect(protocol).map(|()| None),
+        }
+    }
+
+    /// RFC 8441 §4-5 (RFC 9220 §3 for HTTP/3): `CONNECT` with `:protocol
+    /// websocket`, an authority, version 13 as over HTTP/1.1, and no key.
+    fn checked_connect(&self, protocol: Option<&str>) -> Result<(), RequestError> {
+        if self.method != "CONNECT" {
+            return Err(RequestError::NotExtendedConnect);
+        }
+        if !protocol.is_some_and(is_websocket) {
+            return Err(RequestError::NotWebSocketProtocol);
+        }
+        if self.parsed.first("host").is_none() {
+            return Err(RequestError::MissingHost);
+        }
+        check_version(self.parsed.first("sec-websocket-version"))?;
+        match self.parsed.first("sec-websocket-key") {
+            Some(_) => Err(RequestError::KeyInConnect),
+            None => Ok(()),
+        }
+    }
+
+    /// RFC 6455 §4.2.1, in one pass over the header lines: this runs on
+    /// every connection, and looking each header up separately cost more
+    /// than the SHA-1.
+    fn checked_upgrade(&self) -> Result<&'b [u8], RequestError> {
         if self.method != "GET" {
             return Err(RequestError::NotGet);
         }
@@ -206,16 +258,26 @@ impl<'b> Request<'b> {
         if !host {
             return Err(RequestError::MissingHost);
         }
-        match version {
-            Some(version) if version == VERSION.as_bytes() => {}
-            Some(_) => return Err(RequestError::UnsupportedVersion),
-            None => return Err(RequestError::MissingVersion),
-        }
+        check_version(version)?;
         match key {
             Some(key) if is_valid_key(key) => Ok(key),
             Some(_) => Err(RequestError::InvalidKey),
             None => Err(RequestError::MissingKey),
         }
+    }
+}
+
+/// `:protocol` names WebSocket (a token: compared case-insensitively).
+fn is_websocket(protocol: &str) -> bool {
+    protocol.eq_ignore_ascii_case("websocket")
+}
+
+/// The one version of RFC 6455, over any HTTP.
+fn check_version(version: Option<&[u8]>) -> Result<(), RequestError> {
+    match version {
+        Some(version) if version == VERSION.as_bytes() => Ok(()),
+        Some(_) => Err(RequestError::UnsupportedVersion),
+        None => Err(RequestError::MissingVersion),
     }
 }
 
@@ -251,6 +313,14 @@ pub enum RequestError {
     MissingKey,
     /// A `Sec-WebSocket-Key` that is not base64 of 16 bytes: 400.
     InvalidKey,
+    /// Over HTTP/2 or HTTP/3, a request other than `CONNECT` (a plain
+    /// request, such as a browser loading a page): 400.
+    NotExtendedConnect,
+    /// A `CONNECT` whose `:protocol` is missing or not `websocket`: 400.
+    NotWebSocketProtocol,
+    /// An extended `CONNECT` with a `Sec-WebSocket-Key`, which only the
+    /// HTTP/1.1 upgrade has: 400.
+    KeyInConnect,
 }
 
 const PROXY_HINT: &str =
@@ -320,6 +390,18 @@ impl fmt::Display for RequestError {
             Self::InvalidKey => {
                 f.write_str("Sec-WebSocket-Key is not base64 of 16 bytes (RFC 6455 §4.1)")
             }
+            Self::NotExtendedConnect => f.write_str(
+                "this endpoint only speaks WebSocket: over HTTP/2 and HTTP/3 a WebSocket is opened \
+                 with an extended CONNECT and `:protocol websocket` (RFC 8441 §4, RFC 9220)",
+            ),
+            Self::NotWebSocketProtocol => f.write_str(
+                "a CONNECT for a WebSocket must have the pseudo-header `:protocol websocket` \
+                 (RFC 8441 §4)",
+            ),
+            Self::KeyInConnect => f.write_str(
+                "an extended CONNECT has no Sec-WebSocket-Key: the key and its accept belong to \
+                 the HTTP/1.1 upgrade only (RFC 8441 §5)",
+            ),
         }
     }
 }

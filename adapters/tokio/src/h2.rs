@@ -1,0 +1,225 @@
+//! WebSockets over HTTP/2 (RFC 8441, feature `http2`): a client that opens
+//! one with an extended `CONNECT` ([`connect_h2`]), and the stream it runs
+//! over ([`H2Stream`]). Servers answer extended `CONNECT`s from hyper's
+//! HTTP/2 server with [`upgrade`](crate::upgrade).
+//!
+//! The WebSocket's bytes are the HTTP/2 stream's DATA: frames and masking
+//! are as over TCP (RFC 8441 §5). The ends map as RFC 8441 §5 says: after
+//! the close handshake each side ends its half of the stream (END_STREAM,
+//! where TCP would send FIN); a stream reset (RST_STREAM) is the abrupt end
+//! a TCP reset would be, reported with its reason. HTTP/2 flow control is
+//! the backpressure: a write waits for the peer's window, and the window
+//! is given back only as the WebSocket reads.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use h2::{RecvStream, SendStream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_rustls::rustls::ClientConfig;
+use wscore::connection::Config;
+use wscore::handshake::client::ClientRequest;
+use wscore::handshake::http::{head, request as http_request};
+use wscore_adapter::{Error, HandshakeError, Http2Error};
+
+use crate::maybe_tls::{self, MaybeTlsStream, Tls};
+use crate::WebSocketStream;
+
+/// The ALPN name of HTTP/2.
+const H2: &[u8] = b"h2";
+
+/// An HTTP/2 stream as a byte stream: what a WebSocket over HTTP/2 runs
+/// over.
+pub struct H2Stream {
+    send: SendStream<Bytes>,
+    recv: RecvStream,
+    /// Received and not yet read.
+    unread: Bytes,
+}
+
+impl H2Stream {
+    /// The stream made of the two halves of an HTTP/2 request.
+    pub fn new(send: SendStream<Bytes>, recv: RecvStream) -> Self {
+        Self {
+            send,
+            recv,
+            unread: Bytes::new(),
+        }
+    }
+}
+
+fn h2_error(error: h2::Error) -> io::Error {
+    match error.reason() {
+        Some(reason) if error.is_reset() => io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            format!("the HTTP/2 stream was reset: {reason:?}"),
+        ),
+        _ => io::Error::other(error),
+    }
+}
+
+impl AsyncRead for H2Stream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        while self.unread.is_empty() {
+            match ready!(self.recv.poll_data(cx)) {
+                // The end of the peer's half: end of file.
+                None => return Poll::Ready(Ok(())),
+                Some(Err(error)) => return Poll::Ready(Err(h2_error(error))),
+                Some(Ok(data)) => {
+                    // The window is given back as the data is taken, so
+                    // that a WebSocket that stops reading stops the peer.
+                    let _ = self.recv.flow_control().release_capacity(data.len());
+                    self.unread = data;
+                }
+            }
+        }
+        let n = self.unread.len().min(buf.remaining());
+        buf.put_slice(&self.unread[..n]);
+        self.unread.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for H2Stream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.send.reserve_capacity(buf.len());
+        loop {
+            match ready!(self.send.poll_capacity(cx)) {
+                None => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "the HTTP/2 stream is closed",
+                    )))
+                }
+                Some(Err(error)) => return Poll::Ready(Err(h2_error(error))),
+                Some(Ok(0)) => {}
+                Some(Ok(capacity)) => {
+                    let n = capacity.min(buf.len());
+                    let data = Bytes::copy_from_slice(&buf[..n]);
+                    self.send.send_data(data, false).map_err(h2_error)?;
+                    return Poll::Ready(Ok(n));
+                }
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // h2 writes what was sent as the connection is driven.
+        Poll::Ready(Ok(()))
+    }
+
+    /// Ends our half of the stream (END_STREAM): TCP's FIN.
+    fn poll_shutdown(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.send.reserve_capacity(0);
+        match self.send.send_data(Bytes::new(), true) {
+            Ok(()) => Poll::Ready(Ok(())),
+            // Already ended, or reset: nothing more to say either way.
+            Err(_) => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// Opens a WebSocket over HTTP/2 (RFC 8441): TLS with ALPN `h2` for
+/// `wss://` (trusting `tls`), or HTTP/2 with prior knowledge for `ws://`;
+/// then an extended `CONNECT` with `:protocol websocket`, checked as the
+/// HTTP/1.1 handshake is (subprotocol, extensions, the refusal named).
+/// Connecting and the response are bounded by the request's
+/// [`Limits::timeout`](wscore::handshake::Limits).
+///
+/// A server that does not speak HTTP/2, or does not advertise
+/// SETTINGS_ENABLE_CONNECT_PROTOCOL, gives an [`Http2Error`] saying so.
+///
+/// ```no_run
+/// use wscore::connection::Config;
+/// use wscore::handshake::client::ClientRequest;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let request = ClientRequest::from_url("wss://example.com/chat")?;
+/// let ws = wscore_tokio::connect_h2(&request, Config::new(), wscore_tokio::tls::client_config()).await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect_h2(
+    request: &ClientRequest<'_>,
+    config: Config,
+    tls: Arc<ClientConfig>,
+) -> Result<WebSocketStream<H2Stream>, Error> {
+    let steps = async {
+        // HTTP/1.1 too, so that a server without HTTP/2 still completes
+        // TLS and can be named as such.
+        let mut tls = (*tls).clone();
+        tls.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
+        let io = maybe_tls::open(request, Tls(Some(Arc::new(tls)))).await?;
+        if let MaybeTlsStream::Rustls(tls) = &io {
+            if tls.get_ref().1.alpn_protocol() != Some(H2) {
+                return Err(HandshakeError::Http2(Http2Error::NotOffered).into());
+            }
+        }
+        let (bytes, mut handshake) = request
+            .build_connect(Duration::ZERO)
+            .map_err(HandshakeError::Build)?;
+        let (send, mut connection) = h2::client::handshake(io).await.map_err(failed)?;
+        let mut ping_pong = connection.ping_pong().expect("taken once");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        // The server's SETTINGS come before its answer to a PING: once
+        // that is back, whether it takes extended CONNECTs is known.
+        ping_pong.ping(h2::Ping::opaque()).await.map_err(failed)?;
+        let mut send = send.ready().await.map_err(failed)?;
+        if !send.is_extended_connect_protocol_enabled() {
+            return Err(HandshakeError::Http2(Http2Error::NoExtendedConnect).into());
+        }
+        let scheme = match request.is_secure() {
+            true => http::uri::Scheme::HTTPS,
+            false => http::uri::Scheme::HTTP,
+        };
+        let mut connect = http_request(&bytes, scheme)
+            .map_err(|error| failed_with(format!("the request cannot be sent: {error}")))?;
+        connect
+            .extensions_mut()
+            .insert(h2::ext::Protocol::from_static("websocket"));
+        let (response, stream) = send.send_request(connect, false).map_err(failed)?;
+        let response = response.await.map_err(failed)?;
+        let response_head = head(&response);
+        let accepted = match handshake.receive(&response_head) {
+            Ok(wscore::handshake::Status::Complete(accepted)) => accepted,
+            Ok(wscore::handshake::Status::Partial) => unreachable!("a whole head"),
+            Err(error) => return Err(Error::Refused(error)),
+        };
+        let connection = accepted.into_connection(config, Duration::ZERO);
+        let stream = H2Stream::new(stream, response.into_body());
+        Ok(WebSocketStream::from_connection(stream, connection))
+    };
+    match request.timeout() {
+        Some(timeout) => tokio::time::timeout(timeout, steps).await.map_err(|_| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no HTTP/2 WebSocket within {timeout:?}"),
+            ))
+        })?,
+        None => steps.await,
+    }
+}
+
+fn failed(error: h2::Error) -> Error {
+    failed_with(error.to_string())
+}
+
+fn failed_with(cause: String) -> Error {
+    HandshakeError::Http2(Http2Error::Failed(cause)).into()
+}
