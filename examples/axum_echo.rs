@@ -18,9 +18,9 @@ use axum::Router;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::{Accept, Decision, RequestKind};
 
+#[path = "common/addr.rs"]
+mod addr;
 mod common;
-#[path = "common/upgraded.rs"]
-mod upgraded;
 
 /// `/`: the page for a browser, a WebSocket echo for a WebSocket request.
 async fn root(ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Request) -> Response {
@@ -29,13 +29,13 @@ async fn root(ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Request) 
         _ => Decision::Accept(Accept::new().deflate(DeflateConfig::new())),
     };
     let (response, websocket) = wscore_tokio::upgrade(&mut request, common::config(), decide);
-    upgraded::spawn_echo(websocket, peer);
+    common::spawn_echo(websocket, peer);
     response.into_response()
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = upgraded::addr_argument("axum_echo");
+    let addr = addr::addr_argument("axum_echo");
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("axum echo server on ws://{addr}/ — open http://{addr}/ in a browser to try it");
     let app = Router::new().route("/", get(root));

@@ -5,29 +5,35 @@
 //! cargo run --release --example client -- ws://127.0.0.1:9001/ hello world
 //! echo hi | cargo run --release --example client -- ws://127.0.0.1:9001/ --timeout 5
 //! cargo run --release --example client -- wss://localhost:9001/ --ca ca.pem hello
+//! cargo run --release --example client -- wss://localhost:9001/ --ca ca.pem --http2 hello
 //! ```
 //!
 //! `wss://` trusts the web's root certificates, and with `--ca FILE` the
 //! CA certificates in that PEM file too (a private CA, a self-signed
-//! server).
+//! server). `--http2` opens the WebSocket over HTTP/2 (an extended CONNECT,
+//! RFC 8441) instead of HTTP/1.1.
 //!
 //! When the server closes (even in the packet that carries its `101`), the
 //! client answers the close, prints the code and reason on standard error
 //! and exits 0: a close handshake is a normal end. On failure it exits
 //! with status 1 and one line on standard error that names the cause: the
-//! status the server answered instead of upgrading, a wrong
+//! status the server answered instead of upgrading, a certificate
+//! that is not trusted or not for that host, a plain-text server on a
+//! `wss://` URL, a server without HTTP/2 WebSockets, a wrong
 //! `Sec-WebSocket-Accept`, a refused connection, a server that accepted
 //! the connection but never answered, a protocol error by the server
 //! (after sending it the close frame), or the timeout.
 
-use std::io::{self, BufRead};
+use std::io;
 use std::time::Duration;
 
-use wscore::close::CloseCode;
-use wscore::connection::{Closed, Event, Initiator, Message};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
+use wscore::connection::{Closed, Config, Initiator, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_blocking::{tls, Error, MaybeTlsStream, WebSocket};
+use wscore::handshake::Limits;
+use wscore_tokio::{tls, Error, WebSocketStream};
 
 struct Args {
     url: String,
@@ -35,6 +41,7 @@ struct Args {
     timeout: Duration,
     /// A PEM file of CA certificates to trust besides the web's roots.
     ca: Option<String>,
+    http2: bool,
 }
 
 fn main() {
@@ -45,41 +52,45 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(message) = run(&args) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Err(message) = runtime.block_on(run(&args)) {
         eprintln!("client: {message}");
         std::process::exit(1);
     }
 }
 
 fn parse_args() -> Result<Args, String> {
-    const USAGE: &str =
-        "usage: client ws[s]://HOST:PORT/PATH [--timeout SECS] [--ca FILE] [MESSAGE ...]";
+    const USAGE: &str = "usage: client ws[s]://HOST:PORT/PATH [--timeout SECS] [--ca FILE] \
+                         [--http2] [MESSAGE ...]";
+    let mut args = Args {
+        url: String::new(),
+        messages: Vec::new(),
+        timeout: Duration::from_secs(10),
+        ca: None,
+        http2: false,
+    };
     let mut url = None;
-    let mut messages = Vec::new();
-    let mut timeout = Duration::from_secs(10);
-    let mut ca = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
+    let mut argv = std::env::args().skip(1);
+    while let Some(arg) = argv.next() {
         match arg.as_str() {
             "--timeout" => {
-                let secs: f64 = args.next().and_then(|s| s.parse().ok()).ok_or(USAGE)?;
-                timeout = Duration::try_from_secs_f64(secs).map_err(|_| USAGE)?;
+                let secs: f64 = argv.next().and_then(|s| s.parse().ok()).ok_or(USAGE)?;
+                args.timeout = Duration::try_from_secs_f64(secs).map_err(|_| USAGE)?;
             }
-            "--ca" => ca = Some(args.next().ok_or(USAGE)?),
+            "--ca" => args.ca = Some(argv.next().ok_or(USAGE)?),
+            "--http2" => args.http2 = true,
             _ if url.is_none() => url = Some(arg),
-            _ => messages.push(arg),
+            _ => args.messages.push(arg),
         }
     }
-    Ok(Args {
-        url: url.ok_or(USAGE)?,
-        messages,
-        timeout,
-        ca,
-    })
+    args.url = url.ok_or(USAGE)?;
+    Ok(args)
 }
 
-fn run(args: &Args) -> Result<(), String> {
-    // Offers compression, as browsers do; the server may decline.
+async fn run(args: &Args) -> Result<(), String> {
     let trust = match &args.ca {
         None => tls::client_config(),
         Some(file) => std::fs::read(file)
@@ -88,60 +99,79 @@ fn run(args: &Args) -> Result<(), String> {
                 tls::client_config_with_ca(&pem).map_err(|e| format!("--ca {file}: {e}"))
             })?,
     };
-    let mut ws = ClientRequest::from_url(&args.url)
-        .map_err(Error::from)
-        .and_then(|request| {
-            let request = request.deflate(DeflateConfig::new());
-            WebSocket::connect_tls(&request, args.timeout, trust)
-        })
-        .map_err(|error| describe(&args.url, args.timeout, &error))?;
-    ws.get_ref()
-        .tcp()
-        .set_read_timeout(Some(args.timeout))
-        .map_err(|e| e.to_string())?;
-    let from_stdin;
-    let messages: Box<dyn Iterator<Item = String>> = if args.messages.is_empty() {
-        from_stdin = io::stdin().lock().lines().map_while(Result::ok);
-        Box::new(from_stdin)
+    let describe = |error: Error| describe(&args.url, args.timeout, &error);
+    // Offers compression, as browsers do; the server may decline. The
+    // timeout bounds connecting (TCP, TLS) and the handshake.
+    let request = ClientRequest::from_url(&args.url)
+        .map_err(|error| describe(error.into()))?
+        .deflate(DeflateConfig::new())
+        .limits(Limits::new().timeout(Some(args.timeout)));
+    if args.http2 {
+        let ws = wscore_tokio::connect_h2(&request, Config::new(), trust).await;
+        talk(ws.map_err(describe)?, args).await
     } else {
-        Box::new(args.messages.iter().cloned())
-    };
-    for message in messages {
+        let ws = wscore_tokio::connect_tls(&request, Config::new(), trust).await;
+        talk(ws.map_err(describe)?, args).await
+    }
+}
+
+/// Sends each message and prints its reply, then closes.
+async fn talk<S>(mut ws: WebSocketStream<S>, args: &Args) -> Result<(), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    let mut given = args.messages.iter().cloned();
+    loop {
+        let message = match args.messages.is_empty() {
+            true => stdin.next_line().await.map_err(|e| e.to_string())?,
+            false => given.next(),
+        };
+        let Some(message) = message else { break };
         // Refused once the server has closed: its close is read below.
-        if ws.send(Message::text(message)).is_err() {
+        if ws.send(Message::text(message)).await.is_err() {
             break;
         }
-        if let Some(closed) = print_reply(&mut ws, args.timeout)? {
+        if let Some(closed) = print_reply(&mut ws, args.timeout).await? {
             return ended(&closed, true);
         }
     }
-    let _ = ws.close(CloseCode::NORMAL, "");
-    loop {
-        match ws.read() {
-            Ok(Event::Closed(_)) => {
-                let closed = ws.connection().closed().cloned().ok_or("no end reported")?;
-                let by_server = closed.initiator == Initiator::Peer;
-                return ended(&closed, by_server);
-            }
-            Ok(_) => {}
-            Err(error) => return Err(describe(&args.url, args.timeout, &error)),
+    let _ = ws.close().await;
+    let end = tokio::time::timeout(args.timeout, async {
+        while let Some(next) = ws.next().await {
+            next.map_err(|error| describe(&args.url, args.timeout, &error))?;
         }
-    }
+        Ok::<_, String>(())
+    });
+    end.await.map_err(|_| {
+        format!(
+            "the server did not complete the close within {} s",
+            args.timeout.as_secs_f64()
+        )
+    })??;
+    let closed = ws.connection().closed().ok_or("no end reported")?;
+    ended(closed, closed.initiator == Initiator::Peer)
 }
 
 /// Reads until one message comes back, and prints it; or the end, if the
 /// server closed first.
-fn print_reply(
-    ws: &mut WebSocket<MaybeTlsStream>,
+async fn print_reply<S>(
+    ws: &mut WebSocketStream<S>,
     timeout: Duration,
-) -> Result<Option<Closed>, String> {
+) -> Result<Option<Closed>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     loop {
-        match ws.read() {
-            Ok(Event::Text(text)) => {
+        let next = tokio::time::timeout(timeout, ws.next())
+            .await
+            .map_err(|_| format!("no reply within {} s", timeout.as_secs_f64()))?;
+        match next {
+            Some(Ok(Message::Text(text))) => {
                 println!("{text}");
                 return Ok(None);
             }
-            Ok(Event::Binary(data)) => {
+            Some(Ok(Message::Binary(data))) => {
                 println!(
                     "<{} bytes: {:02x?}>",
                     data.len(),
@@ -149,17 +179,9 @@ fn print_reply(
                 );
                 return Ok(None);
             }
-            Ok(Event::Closed(_)) => return Ok(ws.connection().closed().cloned()),
-            Ok(_) => {}
-            Err(Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(format!("no reply within {} s", timeout.as_secs_f64()));
-            }
-            Err(error) => return Err(error.to_string()),
+            Some(Ok(_)) => {}
+            None => return Ok(ws.connection().closed().cloned()),
+            Some(Err(error)) => return Err(error.to_string()),
         }
     }
 }
@@ -182,18 +204,13 @@ fn describe(url: &str, timeout: Duration, error: &Error) -> String {
         Error::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
             format!("cannot connect to {url}: connection refused (is the server running, on that port?)")
         }
-        Error::Io(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
+        Error::Io(e) if e.kind() == io::ErrorKind::TimedOut => {
             format!(
                 "timed out after {} s connecting to {url}",
                 timeout.as_secs_f64()
             )
         }
-        Error::Io(e) => format!("cannot connect to {url}: {e}"),
+        Error::Io(_) => format!("cannot connect to {url}: {error}"),
         other => other.to_string(),
     }
 }

@@ -11,7 +11,11 @@
 //! private key) it serves `https://` and `wss://` on the same address
 //! instead, TLS through rustls; the TLS handshake has the same deadline as
 //! the HTTP one, and a plain-text request on that port is told to use
-//! `https://`.
+//! `https://`. Over TLS it speaks HTTP/2 as well as HTTP/1.1 (ALPN), and
+//! takes WebSockets over HTTP/2 (RFC 8441: it advertises
+//! SETTINGS_ENABLE_CONNECT_PROTOCOL, so browsers send an extended CONNECT),
+//! at most `--max-streams` (100) at once on one connection; their log lines
+//! say `(HTTP/2)`.
 //!
 //! Built on wscore-tokio, one task per connection, so that slow or silent
 //! peers cost a few kilobytes each and never a thread:
@@ -33,19 +37,26 @@
 //! One log line when a connection opens, one when it ends (how, with the
 //! code and reason or the error), one for each refused handshake.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::{tls, Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
 
 mod common;
 use common::PAGE;
+
+/// The ALPN name of HTTP/2.
+const H2: &[u8] = b"h2";
 
 struct Options {
     addr: SocketAddr,
@@ -56,6 +67,8 @@ struct Options {
     deflate: Option<DeflateConfig>,
     /// TLS for every connection, or none.
     tls: Option<TlsAcceptor>,
+    /// The most WebSockets (HTTP/2 streams) at once on one HTTP/2 connection.
+    max_streams: u32,
 }
 
 fn main() {
@@ -77,7 +90,7 @@ fn parse_args() -> Result<Options, String> {
     const USAGE: &str = "usage: echo_server [--addr HOST:PORT] [--handshake-timeout SECS] \
                          [--max-connections N] [--allow-origin ORIGIN]... \
                          [--deflate context|server-reset|lean|off] \
-                         [--tls-cert FILE --tls-key FILE]";
+                         [--tls-cert FILE --tls-key FILE [--max-streams N]]";
     let mut args = std::env::args().skip(1);
     let mut addr = String::from("127.0.0.1:9001");
     let mut options = Options {
@@ -87,6 +100,7 @@ fn parse_args() -> Result<Options, String> {
         allowed_origins: &[],
         deflate: Some(DeflateConfig::new()),
         tls: None,
+        max_streams: 100,
     };
     let mut origins = Vec::new();
     let (mut cert, mut key) = (None, None);
@@ -119,6 +133,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
+            "--max-streams" => options.max_streams = value()?.parse().map_err(|_| USAGE)?,
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
@@ -129,7 +144,9 @@ fn parse_args() -> Result<Options, String> {
                 |file: &str| std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"));
             let config = tls::server_config(&read(&cert)?, &read(&key)?)
                 .map_err(|e| format!("{cert} and {key}: {e}"))?;
-            Some(TlsAcceptor::from(config))
+            let mut config = (*config).clone();
+            config.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
+            Some(TlsAcceptor::from(Arc::new(config)))
         }
         _ => return Err(format!("--tls-cert and --tls-key go together; {USAGE}")),
     };
@@ -208,6 +225,9 @@ async fn serve(stream: TcpStream, peer: SocketAddr, options: &Options) {
     // plain connection's task as large.
     let tls = Box::pin(async {
         match tls_handshake(stream, acceptor, options.handshake_timeout).await {
+            Ok(stream) if stream.get_ref().1.alpn_protocol() == Some(H2) => {
+                serve_h2(stream, peer, options).await
+            }
             Ok(stream) => serve_ws(stream, peer, options).await,
             Err(error) => println!("{peer}: not opened: {error}"),
         }
@@ -243,27 +263,59 @@ async fn tls_handshake(
         .map_err(|_| format!("no TLS handshake within {deadline:?}"))?
 }
 
+/// The page on `GET /`, 404 for other pages, and WebSockets from the
+/// allowed origins, compressed as configured: over HTTP/1.1 and HTTP/2.
+fn decide(
+    options: &Options,
+) -> impl Fn(&Request<'_>) -> Decision<'static> + Clone + Send + 'static {
+    let origins = match options.allowed_origins {
+        [] => Origins::SameHost,
+        list => Origins::AllowList(list),
+    };
+    let deflate = options.deflate;
+    move |request: &Request<'_>| match (request.kind(), request.path()) {
+        (RequestKind::Http, "/") => Decision::Respond(Response::html(PAGE)),
+        (RequestKind::Http, _) => Decision::Respond(Response::new(404).body("no such page")),
+        _ => {
+            let accept = Accept::new().origins(origins);
+            Decision::Accept(match deflate {
+                Some(config) => accept.deflate(config),
+                None => accept,
+            })
+        }
+    }
+}
+
+/// An HTTP/2 connection (ALPN h2): hyper's HTTP/2 server, advertising
+/// extended CONNECT, every request answered by `decide` through
+/// `wscore_tokio::upgrade`. Pings every 30 s close a connection whose peer
+/// has gone; each WebSocket has its own keepalive and idle timeout.
+async fn serve_h2(stream: TlsStream<TcpStream>, peer: SocketAddr, options: &Options) {
+    let decide = decide(options);
+    let service = service_fn(move |mut request| {
+        let (response, websocket) =
+            wscore_tokio::upgrade(&mut request, common::config(), decide.clone());
+        common::spawn_echo(websocket, format!("{peer} (HTTP/2)"));
+        std::future::ready(Ok::<_, Infallible>(response))
+    });
+    let served = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .enable_connect_protocol()
+        .max_concurrent_streams(options.max_streams)
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(error) = served {
+        println!("{peer} (HTTP/2): {error}");
+    }
+}
+
 async fn serve_ws<S>(stream: S, peer: SocketAddr, options: &Options)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let limits = Limits::new().timeout(Some(options.handshake_timeout));
-    let origins = match options.allowed_origins {
-        [] => Origins::SameHost,
-        list => Origins::AllowList(list),
-    };
-    let decide = |request: &Request<'_>| match (request.kind(), request.path()) {
-        (RequestKind::Http, "/") => Decision::Respond(Response::html(PAGE)),
-        (RequestKind::Http, _) => Decision::Respond(Response::new(404).body("no such page")),
-        _ => {
-            let accept = Accept::new().origins(origins);
-            Decision::Accept(match options.deflate {
-                Some(config) => accept.deflate(config),
-                None => accept,
-            })
-        }
-    };
-    match wscore_tokio::accept_with(stream, common::config(), limits, decide).await {
+    match wscore_tokio::accept_with(stream, common::config(), limits, decide(options)).await {
         Ok(ws) => common::echo(ws, peer).await,
         Err(Error::Responded(_)) => {}
         Err(error) => println!("{peer}: not opened: {error}"),

@@ -21,9 +21,9 @@ use tokio::net::TcpListener;
 use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::{Accept, Decision, Request, RequestKind, Response};
 
+#[path = "common/addr.rs"]
+mod addr;
 mod common;
-#[path = "common/upgraded.rs"]
-mod upgraded;
 
 async fn handle(
     peer: SocketAddr,
@@ -35,13 +35,13 @@ async fn handle(
         _ => Decision::Accept(Accept::new().deflate(DeflateConfig::new())),
     };
     let (response, websocket) = wscore_tokio::upgrade(&mut request, common::config(), decide);
-    upgraded::spawn_echo(websocket, peer);
+    common::spawn_echo(websocket, peer);
     Ok(response)
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = upgraded::addr_argument("hyper_echo");
+    let addr = addr::addr_argument("hyper_echo");
     let listener = TcpListener::bind(addr).await?;
     println!("hyper echo server on ws://{addr}/ — open http://{addr}/ in a browser to try it");
     loop {

@@ -1,12 +1,14 @@
 //! What the echo examples share: the page, the connection settings, the
-//! echo loop with its log lines.
+//! echo loop with its log lines, and what they do with the result of
+//! `wscore_tokio::upgrade`.
 
+use std::fmt::Display;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use wscore::connection::{Config, Message, SendError, State};
-use wscore_tokio::{Error, WebSocketStream};
+use wscore_tokio::{Error, Upgrading, WebSocketStream};
 
 /// A page that opens a WebSocket back to the server it came from.
 pub const PAGE: &str = include_str!("../echo_page.html");
@@ -22,7 +24,7 @@ pub fn config() -> Config {
 
 /// Echoes every text and binary message until the connection ends; one
 /// log line when it opens, one when it ends (how, or the error).
-pub async fn echo<S>(mut ws: WebSocketStream<S>, peer: impl std::fmt::Display)
+pub async fn echo<S>(mut ws: WebSocketStream<S>, peer: impl Display)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -52,5 +54,23 @@ where
     match ws.connection().state() {
         State::Closed(closed) => println!("{peer}: {closed}"),
         other => println!("{peer}: ended in {other:?}"),
+    }
+}
+
+/// Echoes on the WebSocket once hyper has handed it over, in a task of its
+/// own; logs why there is none (unless the request was simply answered,
+/// e.g. the page).
+pub fn spawn_echo(websocket: Result<Upgrading, Error>, peer: impl Display + Send + 'static) {
+    match websocket {
+        Ok(websocket) => {
+            tokio::spawn(async move {
+                match websocket.await {
+                    Ok(ws) => echo(ws, peer).await,
+                    Err(error) => println!("{peer}: not opened: {error}"),
+                }
+            });
+        }
+        Err(Error::Responded(_)) => {}
+        Err(error) => println!("{peer}: not opened: {error}"),
     }
 }
