@@ -45,7 +45,7 @@ pub async fn wscore_deflate_echo(stream: TcpStream) {
     wscore_echo_on(ws).await;
 }
 
-async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<impl Io>) {
+pub async fn wscore_echo_on(mut ws: wscore_tokio::WebSocketStream<impl Io>) {
     while let Some(Ok(message)) = ws.next().await {
         if matches!(message, Message::Text(_) | Message::Binary(_))
             && ws.send(message).await.is_err()
@@ -178,6 +178,16 @@ pub async fn load(
         let ws = wscore_tokio::connect_tls(&request, Config::new(), Arc::clone(&trust));
         clients.push(ws.await.unwrap());
     }
+    exchange(clients, size, round_trips).await
+}
+
+/// Each client does `round_trips` round trips of `size`-byte binary
+/// messages, all at once, then closes: the time the round trips took.
+pub async fn exchange(
+    clients: Vec<wscore_tokio::WebSocketStream<impl Io>>,
+    size: usize,
+    round_trips: usize,
+) -> std::time::Duration {
     let payload = bytes::Bytes::from(vec![0x5a; size]);
     let start = std::time::Instant::now();
     let tasks: Vec<_> = clients

@@ -1,6 +1,6 @@
 //! WebSockets over HTTP/2 (RFC 8441, feature `http2`): a client that opens
-//! one with an extended `CONNECT` ([`connect_h2`]), and the stream it runs
-//! over ([`H2Stream`]). Servers answer extended `CONNECT`s from hyper's
+//! them with extended `CONNECT`s ([`connect_h2`], or many on one
+//! [`Http2Connection`]), and the stream each runs over ([`H2Stream`]). Servers answer extended `CONNECT`s from hyper's
 //! HTTP/2 server with [`upgrade`](crate::upgrade).
 //!
 //! The WebSocket's bytes are the HTTP/2 stream's DATA: frames and masking
@@ -31,6 +31,11 @@ use crate::WebSocketStream;
 
 /// The ALPN name of HTTP/2.
 const H2: &[u8] = b"h2";
+
+/// How much a server may send on one stream, and on the whole connection,
+/// before the WebSocket reads it: hyper's defaults.
+const STREAM_WINDOW: u32 = 2 << 20;
+const CONNECTION_WINDOW: u32 = 5 << 20;
 
 /// An HTTP/2 stream as a byte stream: what a WebSocket over HTTP/2 runs
 /// over.
@@ -134,15 +139,120 @@ impl AsyncWrite for H2Stream {
     }
 }
 
-/// Opens a WebSocket over HTTP/2 (RFC 8441): TLS with ALPN `h2` for
-/// `wss://` (trusting `tls`), or HTTP/2 with prior knowledge for `ws://`;
-/// then an extended `CONNECT` with `:protocol websocket`, checked as the
-/// HTTP/1.1 handshake is (subprotocol, extensions, the refusal named).
-/// Connecting and the response are bounded by the request's
-/// [`Limits::timeout`](wscore::handshake::Limits).
+/// An HTTP/2 connection to a server that takes WebSockets over it (RFC
+/// 8441): open as many as its SETTINGS_MAX_CONCURRENT_STREAMS allows, each
+/// its own stream, as a browser does. Cloning it shares the connection,
+/// which closes once every clone and every WebSocket on it is dropped.
 ///
-/// A server that does not speak HTTP/2, or does not advertise
-/// SETTINGS_ENABLE_CONNECT_PROTOCOL, gives an [`Http2Error`] saying so.
+/// ```no_run
+/// use wscore::connection::Config;
+/// use wscore::handshake::client::ClientRequest;
+/// use wscore_tokio::Http2Connection;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let request = ClientRequest::from_url("wss://example.com/chat")?;
+/// let connection = Http2Connection::connect(&request, wscore_tokio::tls::client_config()).await?;
+/// let first = connection.open(&request, Config::new()).await?;
+/// let second = connection.open(&request, Config::new()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Http2Connection {
+    send: h2::client::SendRequest<Bytes>,
+    scheme: http::uri::Scheme,
+}
+
+impl Http2Connection {
+    /// Connects to the request's host and port: TLS with ALPN `h2` for
+    /// `wss://` (trusting `tls`), or HTTP/2 with prior knowledge for
+    /// `ws://`; then waits for the server's SETTINGS (with a PING) to know
+    /// that it takes extended `CONNECT`s. Bounded by the request's
+    /// [`Limits::timeout`](wscore::handshake::Limits).
+    ///
+    /// A server that does not speak HTTP/2, or does not advertise
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL, gives an [`Http2Error`] saying so.
+    pub async fn connect(
+        request: &ClientRequest<'_>,
+        tls: Arc<ClientConfig>,
+    ) -> Result<Self, Error> {
+        within(request, async {
+            // HTTP/1.1 too, so that a server without HTTP/2 still
+            // completes TLS and can be named as such.
+            let mut tls = (*tls).clone();
+            tls.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
+            let io = maybe_tls::open(request, Tls(Some(Arc::new(tls)))).await?;
+            if let MaybeTlsStream::Rustls(tls) = &io {
+                if tls.get_ref().1.alpn_protocol() != Some(H2) {
+                    return Err(HandshakeError::Http2(Http2Error::NotOffered).into());
+                }
+            }
+            // hyper's windows: h2's default (64 KiB per connection) would
+            // let 100 WebSockets on one connection receive one 16 KiB
+            // message each per round trip between them.
+            let (send, mut connection) = h2::client::Builder::new()
+                .initial_window_size(STREAM_WINDOW)
+                .initial_connection_window_size(CONNECTION_WINDOW)
+                .handshake(io)
+                .await
+                .map_err(failed)?;
+            let mut ping_pong = connection.ping_pong().expect("taken once");
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            // The server's SETTINGS come before its answer to a PING: once
+            // that is back, whether it takes extended CONNECTs is known.
+            ping_pong.ping(h2::Ping::opaque()).await.map_err(failed)?;
+            let send = send.ready().await.map_err(failed)?;
+            if !send.is_extended_connect_protocol_enabled() {
+                return Err(HandshakeError::Http2(Http2Error::NoExtendedConnect).into());
+            }
+            let scheme = match request.is_secure() {
+                true => http::uri::Scheme::HTTPS,
+                false => http::uri::Scheme::HTTP,
+            };
+            Ok(Self { send, scheme })
+        })
+        .await
+    }
+
+    /// Opens a WebSocket on a stream of its own with an extended `CONNECT`
+    /// (`:protocol websocket`) for `request`'s path, checked as the
+    /// HTTP/1.1 handshake is (subprotocol, extensions, a refusal named).
+    /// Waits while the server's stream limit is reached. The response is
+    /// bounded by the request's timeout.
+    pub async fn open(
+        &self,
+        request: &ClientRequest<'_>,
+        config: Config,
+    ) -> Result<WebSocketStream<H2Stream>, Error> {
+        within(request, async {
+            let (bytes, mut handshake) = request
+                .build_connect(Duration::ZERO)
+                .map_err(HandshakeError::Build)?;
+            let mut connect = http_request(&bytes, self.scheme.clone())
+                .map_err(|error| failed_with(format!("the request cannot be sent: {error}")))?;
+            connect
+                .extensions_mut()
+                .insert(h2::ext::Protocol::from_static("websocket"));
+            let mut send = self.send.clone().ready().await.map_err(failed)?;
+            let (response, stream) = send.send_request(connect, false).map_err(failed)?;
+            let response = response.await.map_err(failed)?;
+            let response_head = head(&response);
+            let accepted = match handshake.receive(&response_head) {
+                Ok(wscore::handshake::Status::Complete(accepted)) => accepted,
+                Ok(wscore::handshake::Status::Partial) => unreachable!("a whole head"),
+                Err(error) => return Err(Error::Refused(error)),
+            };
+            let connection = accepted.into_connection(config, Duration::ZERO);
+            let stream = H2Stream::new(stream, response.into_body());
+            Ok(WebSocketStream::from_connection(stream, connection))
+        })
+        .await
+    }
+}
+
+/// Opens a WebSocket over an HTTP/2 connection of its own: see
+/// [`Http2Connection`] to open several on one connection.
 ///
 /// ```no_run
 /// use wscore::connection::Config;
@@ -158,53 +268,17 @@ pub async fn connect_h2(
     config: Config,
     tls: Arc<ClientConfig>,
 ) -> Result<WebSocketStream<H2Stream>, Error> {
-    let steps = async {
-        // HTTP/1.1 too, so that a server without HTTP/2 still completes
-        // TLS and can be named as such.
-        let mut tls = (*tls).clone();
-        tls.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
-        let io = maybe_tls::open(request, Tls(Some(Arc::new(tls)))).await?;
-        if let MaybeTlsStream::Rustls(tls) = &io {
-            if tls.get_ref().1.alpn_protocol() != Some(H2) {
-                return Err(HandshakeError::Http2(Http2Error::NotOffered).into());
-            }
-        }
-        let (bytes, mut handshake) = request
-            .build_connect(Duration::ZERO)
-            .map_err(HandshakeError::Build)?;
-        let (send, mut connection) = h2::client::handshake(io).await.map_err(failed)?;
-        let mut ping_pong = connection.ping_pong().expect("taken once");
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        // The server's SETTINGS come before its answer to a PING: once
-        // that is back, whether it takes extended CONNECTs is known.
-        ping_pong.ping(h2::Ping::opaque()).await.map_err(failed)?;
-        let mut send = send.ready().await.map_err(failed)?;
-        if !send.is_extended_connect_protocol_enabled() {
-            return Err(HandshakeError::Http2(Http2Error::NoExtendedConnect).into());
-        }
-        let scheme = match request.is_secure() {
-            true => http::uri::Scheme::HTTPS,
-            false => http::uri::Scheme::HTTP,
-        };
-        let mut connect = http_request(&bytes, scheme)
-            .map_err(|error| failed_with(format!("the request cannot be sent: {error}")))?;
-        connect
-            .extensions_mut()
-            .insert(h2::ext::Protocol::from_static("websocket"));
-        let (response, stream) = send.send_request(connect, false).map_err(failed)?;
-        let response = response.await.map_err(failed)?;
-        let response_head = head(&response);
-        let accepted = match handshake.receive(&response_head) {
-            Ok(wscore::handshake::Status::Complete(accepted)) => accepted,
-            Ok(wscore::handshake::Status::Partial) => unreachable!("a whole head"),
-            Err(error) => return Err(Error::Refused(error)),
-        };
-        let connection = accepted.into_connection(config, Duration::ZERO);
-        let stream = H2Stream::new(stream, response.into_body());
-        Ok(WebSocketStream::from_connection(stream, connection))
-    };
+    Http2Connection::connect(request, tls)
+        .await?
+        .open(request, config)
+        .await
+}
+
+/// `steps` within the request's timeout.
+async fn within<T>(
+    request: &ClientRequest<'_>,
+    steps: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     match request.timeout() {
         Some(timeout) => tokio::time::timeout(timeout, steps).await.map_err(|_| {
             Error::Io(io::Error::new(

@@ -74,7 +74,7 @@ pub use maybe_tls::MaybeTlsStream;
 #[cfg(feature = "http2")]
 mod h2;
 #[cfg(feature = "http2")]
-pub use h2::{connect_h2, H2Stream};
+pub use h2::{connect_h2, H2Stream, Http2Connection};
 #[cfg(feature = "hyper")]
 mod upgrade;
 #[cfg(feature = "hyper")]

@@ -339,3 +339,27 @@ async fn a_reader_that_stops_holds_the_sender_back() {
         "{sent} MiB went out to a peer that reads nothing"
     );
 }
+
+#[tokio::test]
+async fn websockets_share_one_connection() {
+    let (port, mut endings) = h2_server(ECHO, None).await;
+    let url = format!("ws://127.0.0.1:{port}/");
+    let request = ClientRequest::from_url(&url).unwrap();
+    let connection = wscore_tokio::Http2Connection::connect(&request, tls::client_config())
+        .await
+        .unwrap();
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        sockets.push(connection.open(&request, Config::new()).await.unwrap());
+    }
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        let message = Message::text(format!("stream {i}"));
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), message);
+    }
+    for mut ws in sockets {
+        ws.close().await.unwrap();
+        assert!(ws.next().await.is_none());
+        assert_eq!(endings.recv().await.unwrap(), "clean");
+    }
+}
