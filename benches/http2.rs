@@ -21,7 +21,7 @@ use echo_servers::{exchange, load, runtime, serve, wscore_echo_on as echo};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
-use wscore::connection::Config;
+use wscore::connection::{Config, Message};
 use wscore::handshake::client::ClientRequest;
 use wscore_tokio::tls::{self, rustls};
 use wscore_tokio::{Accept, Decision, Http2Connection, Request};
@@ -90,7 +90,8 @@ fn main() {
                 for _ in 0..WEBSOCKETS {
                     clients.push(connection.open(&request, Config::new()).await.unwrap());
                 }
-                let took = exchange(clients, size, round_trips).await;
+                let message = Message::Binary(vec![0x5a; size].into());
+                let took = exchange(clients, message, round_trips).await;
                 http2 = http2.max((WEBSOCKETS * round_trips) as f64 / took.as_secs_f64());
             }
             println!("  HTTP/1.1, {WEBSOCKETS} connections   {http1:>10.0} round trips/s");

@@ -5,6 +5,10 @@
 //! configuration, a certificate from a CA made for the run). Each client
 //! offers permessage-deflate, as browsers do.
 //!
+//! `floor` is what any server on tokio holds per idle connection: the
+//! handshake done (by wscore), then a task waiting for the socket to be
+//! readable, with no buffer and no WebSocket state.
+//!
 //! The server runs as a child process (this binary with `--serve NAME`), so
 //! that its resident set holds only server-side state; the parent opens the
 //! connections and reads the child's VmRSS from /proc.
@@ -23,7 +27,9 @@ mod certificates;
 #[path = "common/echo_servers.rs"]
 mod echo_servers;
 
-use echo_servers::{runtime, serve, serve_tls, tungstenite_echo, wscore_deflate_echo, wscore_echo};
+use echo_servers::{
+    handshake, runtime, serve, serve_tls, tungstenite_echo, wscore_deflate_echo, wscore_echo,
+};
 use wscore_tokio::tls::{self, rustls};
 
 /// The server's certificate chain and key (PEM), passed to the child.
@@ -38,6 +44,19 @@ const REQUEST: &[u8] =
 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
 Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
 
+/// Holds the connection with nothing but the task and the socket.
+async fn floor(stream: tokio::net::TcpStream) {
+    let Some(stream) = handshake(stream).await else {
+        return;
+    };
+    while stream.readable().await.is_ok() {
+        let mut scratch = [0; 64];
+        if let Ok(0) = stream.try_read(&mut scratch) {
+            return;
+        }
+    }
+}
+
 fn run_server(name: &str) {
     let tls = match (std::env::var(CERT), std::env::var(KEY)) {
         (Ok(chain), Ok(key)) => Some(tls::server_config(chain.as_bytes(), key.as_bytes()).unwrap()),
@@ -48,6 +67,7 @@ fn run_server(name: &str) {
         let addr = match (name, tls) {
             ("wscore-tokio", None) => serve(wscore_echo).await,
             ("wscore-tokio+deflate", None) => serve(wscore_deflate_echo).await,
+            ("floor", _) => serve(floor).await,
             ("wscore-tokio", Some(tls)) => serve_tls(wscore_echo, tls).await,
             (_, None) => serve(tungstenite_echo).await,
             (_, Some(tls)) => serve_tls(tungstenite_echo, tls).await,
@@ -144,6 +164,7 @@ fn main() {
         ("wscore-tokio", None),
         ("wscore-tokio+deflate", None),
         ("tokio-tungstenite", None),
+        ("floor", None),
         ("wscore-tokio", Some(&tls)),
         ("tokio-tungstenite", Some(&tls)),
     ];

@@ -71,7 +71,7 @@ pub async fn tungstenite_echo(stream: impl Io) {
 
 /// The opening handshake done by wscore, on the bare stream: for the
 /// servers whose handshake is not what is measured.
-async fn handshake<S: Io>(mut stream: S) -> Option<S> {
+pub async fn handshake<S: Io>(mut stream: S) -> Option<S> {
     let mut received = Vec::new();
     let mut handshake = ServerHandshake::new(Limits::default(), core::time::Duration::ZERO);
     loop {
@@ -173,32 +173,44 @@ pub async fn load(
     let trust = tls
         .cloned()
         .unwrap_or_else(wscore_tokio::tls::client_config);
-    let mut clients = Vec::new();
-    for _ in 0..connections {
-        let ws = wscore_tokio::connect_tls(&request, Config::new(), Arc::clone(&trust));
-        clients.push(ws.await.unwrap());
-    }
-    exchange(clients, size, round_trips).await
+    let message = Message::Binary(bytes::Bytes::from(vec![0x5a; size]));
+    load_with(&request, trust, connections, message, round_trips).await
 }
 
-/// Each client does `round_trips` round trips of `size`-byte binary
-/// messages, all at once, then closes: the time the round trips took.
-pub async fn exchange(
-    clients: Vec<wscore_tokio::WebSocketStream<impl Io>>,
-    size: usize,
+/// `connections` clients sending `request` (its URL, its offers), each
+/// doing `round_trips` round trips of `message`.
+pub async fn load_with(
+    request: &ClientRequest<'_>,
+    trust: Arc<rustls::ClientConfig>,
+    connections: usize,
+    message: Message,
     round_trips: usize,
 ) -> std::time::Duration {
-    let payload = bytes::Bytes::from(vec![0x5a; size]);
+    let mut clients = Vec::new();
+    for _ in 0..connections {
+        let ws = wscore_tokio::connect_tls(request, Config::new(), Arc::clone(&trust));
+        clients.push(ws.await.unwrap());
+    }
+    exchange(clients, message, round_trips).await
+}
+
+/// Each client does `round_trips` round trips of `message`, all at once,
+/// then closes: the time the round trips took.
+pub async fn exchange(
+    clients: Vec<wscore_tokio::WebSocketStream<impl Io>>,
+    message: Message,
+    round_trips: usize,
+) -> std::time::Duration {
     let start = std::time::Instant::now();
     let tasks: Vec<_> = clients
         .into_iter()
         .map(|mut ws| {
-            let payload = payload.clone();
+            let message = message.clone();
             tokio::spawn(async move {
                 for _ in 0..round_trips {
-                    ws.send(Message::Binary(payload.clone())).await.unwrap();
+                    ws.send(message.clone()).await.unwrap();
                     match ws.next().await {
-                        Some(Ok(Message::Binary(echo))) => assert_eq!(echo.len(), payload.len()),
+                        Some(Ok(echo)) => assert_eq!(echo, message),
                         other => panic!("no echo: {other:?}"),
                     }
                 }

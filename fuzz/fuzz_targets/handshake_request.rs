@@ -4,7 +4,9 @@
 //! enforced before more is read); a complete request never claims more bytes
 //! than were given; every refusal is a well-formed HTTP response; a request
 //! that passes the checks is accepted with a 101 that wscore's own client
-//! takes, agreeing to the same permessage-deflate parameters.
+//! takes, agreeing to the same permessage-deflate parameters. In half the
+//! runs the bytes are read as an HTTP/2 extended CONNECT's head
+//! (`receive_connect`), answered with a 200 that wscore's client takes.
 #![no_main]
 
 use base64::Engine;
@@ -34,10 +36,15 @@ fuzz_target!(|data: &[u8]| {
         .max_headers(usize::from(setup % 32));
     let mut handshake = ServerHandshake::new(limits, core::time::Duration::ZERO);
     let step = usize::from(setup / 32) * 37 + 1;
+    let connect = setup & 16 != 0;
     let mut end = 0;
     let request = loop {
         end = (end + step).min(bytes.len());
-        match handshake.receive(&bytes[..end]) {
+        let read = match connect {
+            true => handshake.receive_connect(&bytes[..end], Some("websocket")),
+            false => handshake.receive(&bytes[..end]),
+        };
+        match read {
             Ok(Status::Complete(request)) => break request,
             Ok(Status::Partial) if end < bytes.len() => continue,
             Ok(Status::Partial) => return,
@@ -86,6 +93,21 @@ fuzz_target!(|data: &[u8]| {
             .client_max_window_bits((setup & 4 != 0).then_some(9 + setup % 7)),
     );
     match request.accept(&accept) {
+        Ok(accepted) if connect => {
+            assert!(request.check().is_ok() && request.is_extended_connect());
+            let client_request = match protocol {
+                Some(protocol) => ClientRequest::new("h", "/").protocol(protocol),
+                None => ClientRequest::new("h", "/"),
+            };
+            let (_, mut client) = client_request
+                .deflate(DeflateConfig::new())
+                .build_connect(core::time::Duration::ZERO)
+                .expect("valid request");
+            match client.receive(accepted.response()) {
+                Ok(Status::Complete(r)) => assert_eq!(r.deflate(), accepted.deflate()),
+                other => panic!("our client refused our 200: {other:?}"),
+            }
+        }
         Ok(accepted) => {
             assert!(request.check().is_ok());
             // Our client, sending the same key, must take the response.

@@ -84,7 +84,7 @@ pub use upgrade::{upgrade, HyperWebSocket, Upgrading};
 #[cfg(feature = "rustls")]
 pub use wscore_adapter::tls;
 
-/// How much to read at a time, and the most read buffer an idle connection keeps.
+/// How much to read at a time.
 const READ_SIZE: usize = 4096;
 
 /// A WebSocket over an async stream.
@@ -418,25 +418,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     }
 
     /// Reads once into the buffer and hands the bytes to the connection.
+    ///
+    /// A connection holds no read buffer between bursts: once everything
+    /// read is handed over the buffer is let go, and the next read waits
+    /// on the stack, so that an idle connection costs no buffer at all
+    /// (its bytes are copied once, into a buffer sized for them).
     fn poll_read_once(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.read_buf.capacity() == self.read_buf.len() {
-            self.read_buf
-                .reserve(READ_SIZE.saturating_sub(self.read_buf.len()).max(1));
-        }
-        let n = ready!(poll_read_buf(
-            Pin::new(&mut self.stream),
-            cx,
-            &mut self.read_buf
-        ))?;
+        let n = if self.read_buf.capacity() == 0 {
+            // Uninitialised: zeroing 4 KiB on every poll would cost more
+            // than the copy.
+            let mut first = [std::mem::MaybeUninit::uninit(); READ_SIZE];
+            let mut first = ReadBuf::uninit(&mut first);
+            ready!(Pin::new(&mut self.stream).poll_read(cx, &mut first))?;
+            self.read_buf.extend_from_slice(first.filled());
+            first.filled().len()
+        } else {
+            if self.read_buf.capacity() == self.read_buf.len() {
+                self.read_buf
+                    .reserve(READ_SIZE.saturating_sub(self.read_buf.len()).max(1));
+            }
+            ready!(poll_read_buf(
+                Pin::new(&mut self.stream),
+                cx,
+                &mut self.read_buf
+            ))?
+        };
         if n == 0 {
             self.conn.receive_eof();
         } else {
             let now = self.now();
             self.conn.receive(now, &mut self.read_buf);
         }
-        if self.read_buf.is_empty() && self.read_buf.capacity() > READ_SIZE {
-            // A buffer grown for a large frame is not kept; a small one is
-            // reused, so an idle connection holds at most READ_SIZE.
+        if self.read_buf.is_empty() {
             self.read_buf = BytesMut::new();
         }
         Poll::Ready(Ok(()))
