@@ -210,7 +210,7 @@ pub async fn exchange(
                 for _ in 0..round_trips {
                     ws.send(message.clone()).await.unwrap();
                     match ws.next().await {
-                        Some(Ok(echo)) => assert_eq!(echo, message),
+                        Some(Ok(echo)) => assert_eq!(payload_len(&echo), payload_len(&message)),
                         other => panic!("no echo: {other:?}"),
                     }
                 }
@@ -223,6 +223,16 @@ pub async fn exchange(
         task.await.unwrap();
     }
     start.elapsed()
+}
+
+/// A data message's length: the ceiling answers with a frame of the same
+/// length and kind, not the same bytes.
+fn payload_len(message: &Message) -> Option<usize> {
+    match message {
+        Message::Text(text) => Some(text.len()),
+        Message::Binary(data) => Some(data.len()),
+        _ => None,
+    }
 }
 
 /// Listens on a free loopback port and runs `echo` over TLS on every
