@@ -11,7 +11,8 @@
 //! `wss://` trusts the web's root certificates, and with `--ca FILE` the
 //! CA certificates in that PEM file too (a private CA, a self-signed
 //! server). `--http2` opens the WebSocket over HTTP/2 (an extended CONNECT,
-//! RFC 8441) instead of HTTP/1.1.
+//! RFC 8441) instead of HTTP/1.1, `--http3` over HTTP/3 (RFC 9220, QUIC on
+//! the same port number over UDP).
 //!
 //! When the server closes (even in the packet that carries its `101`), the
 //! client answers the close, prints the code and reason on standard error
@@ -42,6 +43,7 @@ struct Args {
     /// A PEM file of CA certificates to trust besides the web's roots.
     ca: Option<String>,
     http2: bool,
+    http3: bool,
 }
 
 fn main() {
@@ -64,13 +66,14 @@ fn main() {
 
 fn parse_args() -> Result<Args, String> {
     const USAGE: &str = "usage: client ws[s]://HOST:PORT/PATH [--timeout SECS] [--ca FILE] \
-                         [--http2] [MESSAGE ...]";
+                         [--http2 | --http3] [MESSAGE ...]";
     let mut args = Args {
         url: String::new(),
         messages: Vec::new(),
         timeout: Duration::from_secs(10),
         ca: None,
         http2: false,
+        http3: false,
     };
     let mut url = None;
     let mut argv = std::env::args().skip(1);
@@ -82,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--ca" => args.ca = Some(argv.next().ok_or(USAGE)?),
             "--http2" => args.http2 = true,
+            "--http3" => args.http3 = true,
             _ if url.is_none() => url = Some(arg),
             _ => args.messages.push(arg),
         }
@@ -108,6 +112,9 @@ async fn run(args: &Args) -> Result<(), String> {
         .limits(Limits::new().timeout(Some(args.timeout)));
     if args.http2 {
         let ws = wscore_tokio::connect_h2(&request, Config::new(), trust).await;
+        talk(ws.map_err(describe)?, args).await
+    } else if args.http3 {
+        let ws = wscore_tokio::connect_h3(&request, Config::new(), trust).await;
         talk(ws.map_err(describe)?, args).await
     } else {
         let ws = wscore_tokio::connect_tls(&request, Config::new(), trust).await;

@@ -15,7 +15,9 @@
 //! takes WebSockets over HTTP/2 (RFC 8441: it advertises
 //! SETTINGS_ENABLE_CONNECT_PROTOCOL, so browsers send an extended CONNECT),
 //! at most `--max-streams` (100) at once on one connection; their log lines
-//! say `(HTTP/2)`.
+//! say `(HTTP/2)`. With `--h3` it also listens for HTTP/3 (RFC 9220) on the
+//! same port number over UDP, says so to browsers with `Alt-Svc`, and logs
+//! `(HTTP/3)`.
 //!
 //! Built on wscore-tokio, one task per connection, so that slow or silent
 //! peers cost a few kilobytes each and never a thread:
@@ -67,8 +69,11 @@ struct Options {
     deflate: Option<DeflateConfig>,
     /// TLS for every connection, or none.
     tls: Option<TlsAcceptor>,
-    /// The most WebSockets (HTTP/2 streams) at once on one HTTP/2 connection.
+    /// The most WebSockets (HTTP/2 or HTTP/3 streams) at once on one
+    /// connection.
     max_streams: u32,
+    /// HTTP/3 on the same port number over UDP, or none.
+    h3: Option<quinn::ServerConfig>,
 }
 
 fn main() {
@@ -90,7 +95,7 @@ fn parse_args() -> Result<Options, String> {
     const USAGE: &str = "usage: echo_server [--addr HOST:PORT] [--handshake-timeout SECS] \
                          [--max-connections N] [--allow-origin ORIGIN]... \
                          [--deflate context|server-reset|lean|off] \
-                         [--tls-cert FILE --tls-key FILE [--max-streams N]]";
+                         [--tls-cert FILE --tls-key FILE [--max-streams N] [--h3]]";
     let mut args = std::env::args().skip(1);
     let mut addr = String::from("127.0.0.1:9001");
     let mut options = Options {
@@ -101,7 +106,9 @@ fn parse_args() -> Result<Options, String> {
         deflate: Some(DeflateConfig::new()),
         tls: None,
         max_streams: 100,
+        h3: None,
     };
+    let mut h3 = false;
     let mut origins = Vec::new();
     let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
@@ -134,6 +141,7 @@ fn parse_args() -> Result<Options, String> {
             "--tls-cert" => cert = Some(value()?),
             "--tls-key" => key = Some(value()?),
             "--max-streams" => options.max_streams = value()?.parse().map_err(|_| USAGE)?,
+            "--h3" => h3 = true,
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
@@ -144,18 +152,40 @@ fn parse_args() -> Result<Options, String> {
                 |file: &str| std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"));
             let config = tls::server_config(&read(&cert)?, &read(&key)?)
                 .map_err(|e| format!("{cert} and {key}: {e}"))?;
+            if h3 {
+                options.h3 = Some(quic_config(&config, options.max_streams)?);
+            }
             let mut config = (*config).clone();
             config.alpn_protocols = vec![H2.to_vec(), b"http/1.1".to_vec()];
             Some(TlsAcceptor::from(Arc::new(config)))
         }
         _ => return Err(format!("--tls-cert and --tls-key go together; {USAGE}")),
     };
+    if h3 && options.h3.is_none() {
+        return Err(format!("--h3 needs --tls-cert and --tls-key; {USAGE}"));
+    }
     options.addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:9001"))?;
     // Read once, kept for the life of the process.
     options.allowed_origins = origins.leak();
     Ok(options)
+}
+
+/// QUIC for HTTP/3 with the same certificate (ALPN h3), at most
+/// `max_streams` requests (WebSockets) at once on one connection.
+fn quic_config(
+    tls: &tls::rustls::ServerConfig,
+    max_streams: u32,
+) -> Result<quinn::ServerConfig, String> {
+    let mut tls = tls.clone();
+    tls.alpn_protocols = vec![wscore_tokio::H3_ALPN.to_vec()];
+    let quic = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
+        .map_err(|e| format!("the certificate cannot serve QUIC: {e}"))?;
+    let mut config = quinn::ServerConfig::with_crypto(Arc::new(quic));
+    let transport = Arc::get_mut(&mut config.transport).expect("not shared yet");
+    transport.max_concurrent_bidi_streams(max_streams.into());
+    Ok(config)
 }
 
 async fn run(options: Options) -> Result<(), String> {
@@ -167,6 +197,12 @@ async fn run(options: Options) -> Result<(), String> {
     };
     println!("echo server on {ws}://{addr}/ — open {http}://{addr}/ in a browser to try it");
     let options = Arc::new(options);
+    if let Some(quic) = options.h3.clone() {
+        let endpoint = quinn::Endpoint::server(quic, addr)
+            .map_err(|error| format!("cannot listen for HTTP/3 on {addr} (UDP): {error}"))?;
+        println!("and HTTP/3 on {addr} (UDP)");
+        tokio::spawn(serve_h3(endpoint, Arc::clone(&options)));
+    }
     let open = Arc::new(AtomicUsize::new(0));
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -273,8 +309,16 @@ fn decide(
         list => Origins::AllowList(list),
     };
     let deflate = options.deflate;
+    // Browsers learn of HTTP/3 from the page's response.
+    let alt_svc = options
+        .h3
+        .as_ref()
+        .map(|_| format!("h3=\":{}\"", options.addr.port()));
     move |request: &Request<'_>| match (request.kind(), request.path()) {
-        (RequestKind::Http, "/") => Decision::Respond(Response::html(PAGE)),
+        (RequestKind::Http, "/") => Decision::Respond(match &alt_svc {
+            Some(alt_svc) => Response::html(PAGE).header("Alt-Svc", alt_svc),
+            None => Response::html(PAGE),
+        }),
         (RequestKind::Http, _) => Decision::Respond(Response::new(404).body("no such page")),
         _ => {
             let accept = Accept::new().origins(origins);
@@ -283,6 +327,27 @@ fn decide(
                 None => accept,
             })
         }
+    }
+}
+
+/// HTTP/3 connections: each one's requests answered by `decide` through
+/// `wscore_tokio::serve_h3`.
+async fn serve_h3(endpoint: quinn::Endpoint, options: Arc<Options>) {
+    while let Some(incoming) = endpoint.accept().await {
+        let options = Arc::clone(&options);
+        tokio::spawn(async move {
+            let peer = incoming.remote_address();
+            let connection = match incoming.await {
+                Ok(connection) => connection,
+                Err(error) => return println!("{peer} (HTTP/3): not opened: {error}"),
+            };
+            let echo = move |ws| common::echo(ws, format!("{peer} (HTTP/3)"));
+            let served =
+                wscore_tokio::serve_h3(connection, common::config(), decide(&options), echo).await;
+            if let Err(error) = served {
+                println!("{peer} (HTTP/3): {error}");
+            }
+        });
     }
 }
 

@@ -362,6 +362,32 @@ pub enum HandshakeError {
     Tls(tls::TlsError),
     /// A WebSocket over HTTP/2 could not be opened.
     Http2(Http2Error),
+    /// A WebSocket over HTTP/3 could not be opened.
+    Http3(Http3Error),
+}
+
+/// Why a WebSocket over HTTP/3 (RFC 9220) could not be opened.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Http3Error {
+    /// The server speaks HTTP/3 but did not advertise
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL: it takes no WebSocket over it.
+    NoExtendedConnect,
+    /// QUIC or HTTP/3 itself failed: the connection or the stream.
+    Failed(String),
+}
+
+impl fmt::Display for Http3Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoExtendedConnect => f.write_str(
+                "the server speaks HTTP/3 but does not accept WebSockets over it: it did not \
+                 advertise SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 9220 §3); connect over HTTP/1.1 \
+                 or HTTP/2",
+            ),
+            Self::Failed(cause) => write!(f, "HTTP/3 failed: {cause}"),
+        }
+    }
 }
 
 /// Why a WebSocket over HTTP/2 (RFC 8441) could not be opened.
@@ -403,7 +429,7 @@ impl HandshakeError {
             Self::Build(error) => Some(error),
             #[cfg(feature = "rustls")]
             Self::Tls(error) => Some(error),
-            Self::TlsUnsupported | Self::Http2(_) => None,
+            Self::TlsUnsupported | Self::Http2(_) | Self::Http3(_) => None,
         }
     }
 }
@@ -423,6 +449,7 @@ impl fmt::Display for HandshakeError {
             #[cfg(feature = "rustls")]
             Self::Tls(error) => error.fmt(f),
             Self::Http2(error) => error.fmt(f),
+            Self::Http3(error) => error.fmt(f),
         }
     }
 }

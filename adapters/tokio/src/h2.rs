@@ -27,7 +27,7 @@ use wscore::handshake::http::{head, request as http_request};
 use wscore_adapter::{Error, HandshakeError, Http2Error};
 
 use crate::maybe_tls::{self, MaybeTlsStream, Tls};
-use crate::WebSocketStream;
+use crate::{within, WebSocketStream};
 
 /// The ALPN name of HTTP/2.
 const H2: &[u8] = b"h2";
@@ -175,7 +175,7 @@ impl Http2Connection {
         request: &ClientRequest<'_>,
         tls: Arc<ClientConfig>,
     ) -> Result<Self, Error> {
-        within(request, async {
+        within(request, "opening an HTTP/2 WebSocket", async {
             // HTTP/1.1 too, so that a server without HTTP/2 still
             // completes TLS and can be named as such.
             let mut tls = (*tls).clone();
@@ -225,7 +225,7 @@ impl Http2Connection {
         request: &ClientRequest<'_>,
         config: Config,
     ) -> Result<WebSocketStream<H2Stream>, Error> {
-        within(request, async {
+        within(request, "opening an HTTP/2 WebSocket", async {
             let (bytes, mut handshake) = request
                 .build_connect(Duration::ZERO)
                 .map_err(HandshakeError::Build)?;
@@ -272,22 +272,6 @@ pub async fn connect_h2(
         .await?
         .open(request, config)
         .await
-}
-
-/// `steps` within the request's timeout.
-async fn within<T>(
-    request: &ClientRequest<'_>,
-    steps: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    match request.timeout() {
-        Some(timeout) => tokio::time::timeout(timeout, steps).await.map_err(|_| {
-            Error::Io(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("no HTTP/2 WebSocket within {timeout:?}"),
-            ))
-        })?,
-        None => steps.await,
-    }
 }
 
 fn failed(error: h2::Error) -> Error {

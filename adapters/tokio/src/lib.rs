@@ -66,7 +66,7 @@ use wscore::handshake::client::ClientRequest;
 pub use wscore::handshake::server::{Accept, Decision, Origins, Request, RequestKind, Response};
 pub use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Connecting, HANDSHAKE_READ, LINGER, LINGER_BYTES};
-pub use wscore_adapter::{Error, HandshakeError, Http2Error};
+pub use wscore_adapter::{Error, HandshakeError, Http2Error, Http3Error};
 
 mod maybe_tls;
 pub use maybe_tls::MaybeTlsStream;
@@ -75,6 +75,10 @@ pub use maybe_tls::MaybeTlsStream;
 mod h2;
 #[cfg(feature = "http2")]
 pub use h2::{connect_h2, H2Stream, Http2Connection};
+#[cfg(feature = "http3")]
+mod h3;
+#[cfg(feature = "http3")]
+pub use h3::{connect_h3, serve_h3, H3Stream, ALPN as H3_ALPN};
 #[cfg(feature = "hyper")]
 mod upgrade;
 #[cfg(feature = "hyper")]
@@ -284,6 +288,24 @@ pub async fn connect_tls(
 ) -> Result<WebSocketStream<MaybeTlsStream>, Error> {
     let stream = maybe_tls::open(request, maybe_tls::Tls(Some(tls))).await?;
     connect_with(stream, request, config).await
+}
+
+/// `steps` within the request's handshake timeout ([`Limits::timeout`]);
+/// past it, an error saying that `what` took longer.
+pub(crate) async fn within<T>(
+    request: &ClientRequest<'_>,
+    what: impl std::fmt::Display,
+    steps: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match request.timeout() {
+        Some(timeout) => tokio::time::timeout(timeout, steps).await.map_err(|_| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{what} took more than {timeout:?}"),
+            ))
+        })?,
+        None => steps.await,
+    }
 }
 
 /// Runs the client handshake for `request` over a stream you connected

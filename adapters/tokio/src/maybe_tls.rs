@@ -77,16 +77,8 @@ pub(crate) async fn open(request: &ClientRequest<'_>, tls: Tls) -> Result<MaybeT
             Ok(MaybeTlsStream::Plain(tcp))
         }
     };
-    match request.timeout() {
-        Some(timeout) => tokio::time::timeout(timeout, steps).await.map_err(|_| {
-            let (host, port) = address(request);
-            Error::Io(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("connecting to {host}:{port} took more than {timeout:?}"),
-            ))
-        })?,
-        None => steps.await,
-    }
+    let (host, port) = address(request);
+    crate::within(request, format!("connecting to {host}:{port}"), steps).await
 }
 
 /// Forwards to the stream inside.

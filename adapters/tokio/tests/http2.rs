@@ -25,6 +25,9 @@ use wscore_tokio::{
     tls, Accept, Decision, Error, HandshakeError, Http2Error, Request, RequestKind, Response,
 };
 
+mod echo;
+use echo::{echo, flood};
+
 #[path = "../../common/testing/certificates.rs"]
 mod certificates;
 use certificates::certificates;
@@ -59,25 +62,7 @@ async fn handle(
     };
     let (response, websocket) = wscore_tokio::upgrade(&mut request, Config::new(), decide);
     if let Ok(websocket) = websocket {
-        tokio::spawn(async move {
-            let mut ws = websocket.await.unwrap();
-            if !server.read {
-                return std::future::pending().await;
-            }
-            while let Some(message) = ws.next().await {
-                match message {
-                    Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
-                        let _ = ws.send(message).await;
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        let _ = ended.send(error.to_string());
-                        return;
-                    }
-                }
-            }
-            let _ = ended.send("clean".into());
-        });
+        tokio::spawn(async move { echo(websocket.await.unwrap(), server.read, ended).await });
     }
     Ok(response)
 }
@@ -321,17 +306,8 @@ async fn a_reader_that_stops_holds_the_sender_back() {
         ..ECHO
     };
     let (port, _) = h2_server(server, None).await;
-    let mut ws = connect_h2c(port, "/").await.unwrap();
-    let chunk = Bytes::from(vec![0u8; 1 << 20]);
-    let mut sent = 0;
-    let flood = tokio::time::timeout(Duration::from_secs(2), async {
-        loop {
-            ws.send(Message::binary(chunk.clone())).await.unwrap();
-            sent += 1;
-        }
-    })
-    .await;
-    assert!(flood.is_err());
+    let ws = connect_h2c(port, "/").await.unwrap();
+    let sent = flood(ws).await;
     // The stream and connection windows, and the send queue's high-water
     // mark: a few MiB, never the 2 s of a loopback flood.
     assert!(
