@@ -202,3 +202,45 @@ async fn a_reader_that_stops_holds_the_sender_back() {
         "{sent} MiB went out to a peer that reads nothing"
     );
 }
+
+#[tokio::test]
+async fn a_server_without_extended_connect_is_named() {
+    // An HTTP/3 server whose SETTINGS are empty: no extended CONNECT.
+    let certificates = certificates();
+    let config =
+        tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
+    let mut config = (*config).clone();
+    config.alpn_protocols = vec![wscore_tokio::H3_ALPN.to_vec()];
+    let quic = quinn::crypto::rustls::QuicServerConfig::try_from(config).unwrap();
+    let server = quinn::ServerConfig::with_crypto(Arc::new(quic));
+    let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = endpoint.local_addr().unwrap();
+    tokio::spawn(async move {
+        let connection = endpoint.accept().await.unwrap().await.unwrap();
+        let mut control = connection.open_uni().await.unwrap();
+        // A control stream, then a SETTINGS frame with nothing in it.
+        control.write_all(&[0x00, 0x04, 0x00]).await.unwrap();
+        connection.closed().await;
+    });
+    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
+    let url = format!("wss://localhost:{}/", addr.port());
+    let request = ClientRequest::from_url(&url).unwrap();
+    let Err(error) = wscore_tokio::connect_h3(&request, Config::new(), trust).await else {
+        panic!("opened");
+    };
+    assert!(
+        matches!(
+            error,
+            Error::Handshake(wscore_tokio::HandshakeError::Http3(
+                wscore_tokio::Http3Error::NoExtendedConnect
+            ))
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("SETTINGS_ENABLE_CONNECT_PROTOCOL"),
+        "{error}"
+    );
+}
