@@ -8,7 +8,7 @@
 use bytes::BytesMut;
 use std::time::Duration;
 use wscore::close::CloseCode;
-use wscore::connection::{Config, Connection, Event, ProtocolError};
+use wscore::connection::{Config, Connection, Event, Message, ProtocolError};
 use wscore::frame::Opcode;
 use wscore::Role;
 
@@ -144,4 +144,23 @@ fn a_frame_over_the_limit_is_refused_on_its_header() {
     assert_eq!(events, [Event::Closed(CloseCode::MESSAGE_TOO_BIG)]);
     // The 4 KiB reads and the close frame, never the 256 KiB that came.
     assert!(peak < 32 << 10, "peak {peak} bytes");
+}
+
+#[test]
+fn an_idle_connection_lets_go_of_its_encoding_buffer() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    conn.send(Message::text("x".repeat(3000))).unwrap();
+    // Nothing is let go while bytes wait to be written.
+    let waiting = allocation_counter::measure(|| conn.release_idle_memory());
+    assert_eq!(waiting.bytes_current, 0);
+    assert!(transmitted(&mut conn).len() > 3000);
+    let idle = allocation_counter::measure(|| conn.release_idle_memory());
+    assert!(
+        idle.bytes_current <= -(16 << 10),
+        "let go of {} bytes",
+        -idle.bytes_current
+    );
+    // And the next message still goes out.
+    conn.send(Message::text("again")).unwrap();
+    assert_eq!(transmitted(&mut conn), b"\x81\x05again");
 }

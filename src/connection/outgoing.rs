@@ -279,6 +279,16 @@ impl Outgoing {
         }
     }
 
+    /// Lets go of the arena if nothing in it waits to be written: an idle
+    /// connection then holds no encoding buffer, and its next message
+    /// allocates one again.
+    pub(crate) fn release_idle(&mut self) {
+        if self.queue.is_empty() && self.unwritten_arena().is_empty() {
+            self.arena = BytesMut::new();
+            self.arena_written = 0;
+        }
+    }
+
     /// Every chunk waiting to be written, in order, left in place; pongs
     /// must be encoded first.
     #[cfg(feature = "std")]

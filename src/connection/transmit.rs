@@ -90,6 +90,16 @@ impl Connection {
         }
     }
 
+    /// Lets go of the buffer kept for encoding the next messages, if
+    /// nothing waits to be written: call it when the connection goes idle
+    /// (an adapter: when a read would wait and nothing is queued), so that
+    /// an idle connection holds no such buffer. The next message sent
+    /// allocates one again; at steady state, not calling it allocates
+    /// nothing per message.
+    pub fn release_idle_memory(&mut self) {
+        self.outgoing.release_idle();
+    }
+
     /// How many bytes are waiting to be written.
     pub fn transmit_len(&self) -> usize {
         self.outgoing.len()

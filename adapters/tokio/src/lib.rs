@@ -617,9 +617,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
                 continue;
             }
             this.poll_timers(cx);
-            if let Err(error) = ready!(this.poll_read_once(cx)) {
-                this.conn.receive_eof();
-                this.end(Some(error));
+            match this.poll_read_once(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => {
+                    this.conn.receive_eof();
+                    this.end(Some(error));
+                }
+                Poll::Pending => {
+                    // Waiting for the peer with nothing to write: an idle
+                    // connection holds no encoding buffer either.
+                    if this.conn.transmit_len() == 0 {
+                        this.conn.release_idle_memory();
+                    }
+                    return Poll::Pending;
+                }
             }
         }
     }
