@@ -191,7 +191,7 @@ impl<'a> ClientRequest<'a> {
     /// as HTTP/1.1 (`CONNECT`, the target, `Host` for the `:authority`, the
     /// same version, subprotocol and extension offers as [`build`](Self::build),
     /// no key). Send it with `:protocol websocket` and the URL's scheme
-    /// (with the `http` feature, `handshake::http::request` converts it);
+    /// (with the `http` feature, `handshake::http::connect_request` builds it as an `http::Request`);
     /// give the handshake the response, as HTTP/1.1 bytes
     /// (`handshake::http::head`). No randomness is needed: there is no key.
     pub fn build_connect(&self, now: Duration) -> Result<(Vec<u8>, ClientHandshake), BuildError> {

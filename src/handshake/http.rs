@@ -8,10 +8,8 @@
 //! not two. [`response`] turns the answer (the `101`, or a refusal with its
 //! reason) into an `http::Response`. Over HTTP/2 and HTTP/3 the same holds
 //! for the extended `CONNECT` (RFC 8441, RFC 9220), on both sides: a server
-//! reads it with `receive_connect`; a client converts
-//! [`ClientRequest::build_connect`](super::client::ClientRequest::build_connect)'s
-//! bytes with [`request`] and gives the response's [`head`] to its
-//! handshake.
+//! reads it with `receive_connect`; a client builds it with
+//! [`connect_request`] and gives the response's [`head`] to its handshake.
 //!
 //! ```
 //! use std::time::Duration;
@@ -43,7 +41,10 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 
-use super::Limits;
+use core::time::Duration;
+
+use super::client::{BuildError, ClientHandshake, ClientRequest};
+use super::{InvalidHeader, Limits};
 
 /// A message head as the `http` crate holds it: a request or response,
 /// whole or as its parts.
@@ -156,34 +157,47 @@ pub fn head(head: &impl Head) -> Vec<u8> {
     bytes
 }
 
-/// A request wscore wrote ([`ClientRequest::build_connect`](super::client::ClientRequest::build_connect))
-/// as an `http::Request` for an HTTP/2 or HTTP/3 client: its `Host`
-/// becomes the URI's authority (the `:authority` pseudo-header), with
-/// `scheme` (`https` for `wss://`). The `:protocol` pseudo-header is the
+/// An extended `CONNECT` for `request` as an `http::Request`, for an
+/// HTTP/2 or HTTP/3 client, and the handshake that checks its response
+/// (given as [`head`]): [`ClientRequest::build_connect`] with the request's
+/// `Host` as the URI's authority (the `:authority` pseudo-header) and its
+/// scheme (`https` for `wss://`). The `:protocol` pseudo-header is the
 /// HTTP library's own extension type: add it (`h2::ext::Protocol`,
-/// `hyper::ext::Protocol`, `h3::ext::Protocol`).
-pub fn request(bytes: &[u8], scheme: http::uri::Scheme) -> Result<Request<()>, http::Error> {
-    let text = core::str::from_utf8(bytes).unwrap_or_default();
+/// `hyper::ext::Protocol`).
+pub fn connect_request(
+    request: &ClientRequest<'_>,
+    now: Duration,
+) -> Result<(Request<()>, ClientHandshake), BuildError> {
+    let (bytes, handshake) = request.build_connect(now)?;
+    let text = core::str::from_utf8(&bytes).unwrap_or_default();
     let mut lines = text.split("\r\n");
-    let mut start = lines.next().unwrap_or_default().split(' ');
-    let (method, target) = (
-        start.next().unwrap_or_default(),
-        start.next().unwrap_or("/"),
-    );
-    let mut request = Request::builder().method(method);
+    let target = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .unwrap_or("/");
+    let mut connect = Request::builder().method(Method::CONNECT);
     let mut authority = "";
     for (name, value) in lines.map_while(|line| line.split_once(": ")) {
         match name {
             _ if name.eq_ignore_ascii_case("host") => authority = value,
-            _ => request = request.header(name, value),
+            _ => connect = connect.header(name, value),
         }
     }
+    let scheme = match request.is_secure() {
+        true => http::uri::Scheme::HTTPS,
+        false => http::uri::Scheme::HTTP,
+    };
     let uri = Uri::builder()
         .scheme(scheme)
         .authority(authority)
         .path_and_query(target)
-        .build()?;
-    request.uri(uri).body(())
+        .build();
+    // The builder checked every header and the target: only a host that
+    // is no authority is left to refuse.
+    let connect = uri
+        .and_then(|uri| connect.uri(uri).body(()))
+        .map_err(|_| BuildError::InvalidHeader(InvalidHeader::new("host")))?;
+    Ok((connect, handshake))
 }
 
 /// The response wscore wrote (a `101` or `200`, or a refusal such as `426`

@@ -13,6 +13,14 @@ pub struct InvalidHeader {
     name: String,
 }
 
+impl InvalidHeader {
+    pub(crate) fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for InvalidHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -57,9 +65,7 @@ impl HttpWriter {
     fn request(method: &str, target: &str) -> Result<Self, InvalidHeader> {
         let valid_start = target.starts_with('/') || target.starts_with('?');
         if !valid_start || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
-            return Err(InvalidHeader {
-                name: target.to_string(),
-            });
+            return Err(InvalidHeader::new(target));
         }
         let mut buf = Vec::with_capacity(256);
         buf.extend_from_slice(method.as_bytes());
@@ -89,9 +95,7 @@ impl HttpWriter {
     pub(crate) fn header_list(&mut self, name: &str, values: &[&str]) -> Result<(), InvalidHeader> {
         let forbidden = |v: &&str| v.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
         if !is_token(name) || values.iter().any(forbidden) {
-            return Err(InvalidHeader {
-                name: name.to_string(),
-            });
+            return Err(InvalidHeader::new(name));
         }
         self.buf.extend_from_slice(name.as_bytes());
         self.buf.extend_from_slice(b": ");

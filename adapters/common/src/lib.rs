@@ -62,8 +62,6 @@ pub struct Accepting<F> {
     received: Vec<u8>,
     decide: Option<F>,
     config: Config,
-    /// For a request over HTTP/2 or HTTP/3: its `:protocol`, if any.
-    connect: Option<Option<String>>,
 }
 
 impl<F> Accepting<F>
@@ -78,16 +76,7 @@ where
             received: Vec::with_capacity(HANDSHAKE_READ),
             decide: Some(decide),
             config,
-            connect: None,
         }
-    }
-
-    /// Reads the request as one that came over HTTP/2 or HTTP/3, whose
-    /// WebSocket is an extended `CONNECT` with this `:protocol` (see
-    /// `ServerHandshake::receive_connect`).
-    pub fn extended_connect(mut self, protocol: Option<&str>) -> Self {
-        self.connect = Some(protocol.map(str::to_owned));
-        self
     }
 
     /// When the request must be complete.
@@ -105,48 +94,40 @@ where
     /// are answered.
     pub fn received(&mut self, bytes: &[u8], now: Duration) -> Option<Answer> {
         self.received.extend_from_slice(bytes);
-        let received = &self.received;
-        let parsed = match &self.connect {
-            None => self.handshake.receive(received),
-            Some(protocol) => self
-                .handshake
-                .receive_connect(received, protocol.as_deref()),
-        };
-        let request = match parsed {
+        let request = match self.handshake.receive(&self.received) {
             Ok(Status::Partial) => return self.check_deadline(now),
             Ok(Status::Complete(request)) => request,
             Err(error) => {
                 return Some(refuse(error.response(), HandshakeError::Http(error).into()))
             }
         };
-        if let RequestKind::StrippedUpgrade(error) = request.kind() {
-            return Some(refuse(
-                error.response(),
-                HandshakeError::Request(error).into(),
-            ));
-        }
         let decide = self.decide.take()?;
-        let accept = match decide(&request) {
-            Decision::Respond(response) => {
-                return Some(refuse(
-                    response.to_bytes(),
-                    Error::Responded(response.status()),
-                ))
-            }
-            Decision::Accept(accept) => accept,
+        Some(answer(&request, &self.received, decide, self.config, now))
+    }
+
+    /// Answers a request another HTTP library has read whole (hyper's, an
+    /// HTTP/3 HEADERS frame), its head written as HTTP/1.1
+    /// (`wscore::handshake::http::head`): `connect` is `None` for an
+    /// HTTP/1.1 request, and for one over HTTP/2 or HTTP/3 its `:protocol`
+    /// (see `ServerHandshake::receive_connect`). The same checks, `decide`
+    /// and answers as [`received`](Self::received); the connection's clock
+    /// starts at zero.
+    pub fn whole(head: &[u8], connect: Option<Option<&str>>, config: Config, decide: F) -> Answer {
+        // Read already: no deadline to keep.
+        let mut handshake = ServerHandshake::new(Limits::new().timeout(None), Duration::ZERO);
+        let parsed = match connect {
+            None => handshake.receive(head),
+            Some(protocol) => handshake.receive_connect(head, protocol),
         };
-        Some(match request.accept(&accept) {
-            Err(error) => refuse(error.response(), HandshakeError::Accept(error).into()),
-            Ok(accepted) => {
-                let mut leftover = BytesMut::from(&received[accepted.header_len()..]);
-                let (response, mut connection) = accepted.into_connection(self.config, now);
-                connection.receive(now, &mut leftover);
-                Answer {
-                    response,
-                    result: Ok((connection, leftover)),
-                }
+        match parsed {
+            Ok(Status::Complete(request)) => answer(&request, head, decide, config, Duration::ZERO),
+            Err(error) => refuse(error.response(), HandshakeError::Http(error).into()),
+            // A head without its blank line: malformed, whatever wrote it.
+            Ok(Status::Partial) => {
+                let error = HttpError::Malformed("incomplete request");
+                refuse(error.response(), HandshakeError::Http(error).into())
             }
-        })
+        }
     }
 
     /// Checks the deadline at `now`: once it has passed, the `408` to send
@@ -159,6 +140,43 @@ where
     /// The client hung up before its request was complete.
     pub fn eof(&self) -> Error {
         eof_during_handshake(&self.received)
+    }
+}
+
+/// The answer to a complete `request`, read from `received` (whose bytes
+/// after the request belong to the connection): `426` for a stripped
+/// upgrade whatever `decide` says, else what `decide` says.
+fn answer<F>(
+    request: &Request<'_>,
+    received: &[u8],
+    decide: F,
+    config: Config,
+    now: Duration,
+) -> Answer
+where
+    F: for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
+{
+    if let RequestKind::StrippedUpgrade(error) = request.kind() {
+        return refuse(error.response(), HandshakeError::Request(error).into());
+    }
+    let accept = match decide(request) {
+        Decision::Respond(response) => {
+            return refuse(response.to_bytes(), Error::Responded(response.status()))
+        }
+        Decision::Accept(accept) => accept,
+    };
+    match request.accept(&accept) {
+        Err(error) => refuse(error.response(), HandshakeError::Accept(error).into()),
+        Ok(accepted) => {
+            let mut leftover =
+                BytesMut::from(received.get(accepted.header_len()..).unwrap_or_default());
+            let (response, mut connection) = accepted.into_connection(config, now);
+            connection.receive(now, &mut leftover);
+            Answer {
+                response,
+                result: Ok((connection, leftover)),
+            }
+        }
     }
 }
 
@@ -239,6 +257,25 @@ pub fn address<'a>(request: &ClientRequest<'a>) -> (&'a str, u16) {
     let host = request.host();
     let host = host.trim_start_matches('[').trim_end_matches(']');
     (host, request.port())
+}
+
+/// The connection a response opens, checked by `handshake`: for a
+/// response another HTTP library read whole (an extended `CONNECT`'s over
+/// HTTP/2 or HTTP/3), its head written as HTTP/1.1
+/// (`wscore::handshake::http::head`). The connection's clock starts at zero.
+pub fn opened(
+    handshake: &mut ClientHandshake,
+    head: &[u8],
+    config: Config,
+) -> Result<Connection, Error> {
+    match handshake.receive(head) {
+        Ok(Status::Complete(accepted)) => Ok(accepted.into_connection(config, Duration::ZERO)),
+        Err(error) => Err(Error::Refused(error)),
+        // A head without its blank line: malformed, whatever wrote it.
+        Ok(Status::Partial) => Err(Error::Refused(
+            HttpError::Malformed("incomplete response").into(),
+        )),
+    }
 }
 
 /// The peer hung up during the handshake; what it sent says more.

@@ -23,8 +23,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::rustls::ClientConfig;
 use wscore::connection::Config;
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::http::{head, request as http_request};
-use wscore_adapter::{Error, HandshakeError, Http2Error};
+use wscore::handshake::http::{connect_request, head};
+use wscore_adapter::{opened, Error, HandshakeError, Http2Error};
 
 use crate::maybe_tls::{self, MaybeTlsStream, Tls};
 use crate::{within, WebSocketStream};
@@ -159,7 +159,6 @@ impl AsyncWrite for H2Stream {
 #[derive(Clone)]
 pub struct Http2Connection {
     send: h2::client::SendRequest<Bytes>,
-    scheme: http::uri::Scheme,
 }
 
 impl Http2Connection {
@@ -206,11 +205,7 @@ impl Http2Connection {
             if !send.is_extended_connect_protocol_enabled() {
                 return Err(HandshakeError::Http2(Http2Error::NoExtendedConnect).into());
             }
-            let scheme = match request.is_secure() {
-                true => http::uri::Scheme::HTTPS,
-                false => http::uri::Scheme::HTTP,
-            };
-            Ok(Self { send, scheme })
+            Ok(Self { send })
         })
         .await
     }
@@ -226,24 +221,15 @@ impl Http2Connection {
         config: Config,
     ) -> Result<WebSocketStream<H2Stream>, Error> {
         within(request, "opening an HTTP/2 WebSocket", async {
-            let (bytes, mut handshake) = request
-                .build_connect(Duration::ZERO)
-                .map_err(HandshakeError::Build)?;
-            let mut connect = http_request(&bytes, self.scheme.clone())
-                .map_err(|error| failed_with(format!("the request cannot be sent: {error}")))?;
+            let (mut connect, mut handshake) =
+                connect_request(request, Duration::ZERO).map_err(HandshakeError::Build)?;
             connect
                 .extensions_mut()
                 .insert(h2::ext::Protocol::from_static("websocket"));
             let mut send = self.send.clone().ready().await.map_err(failed)?;
             let (response, stream) = send.send_request(connect, false).map_err(failed)?;
             let response = response.await.map_err(failed)?;
-            let response_head = head(&response);
-            let accepted = match handshake.receive(&response_head) {
-                Ok(wscore::handshake::Status::Complete(accepted)) => accepted,
-                Ok(wscore::handshake::Status::Partial) => unreachable!("a whole head"),
-                Err(error) => return Err(Error::Refused(error)),
-            };
-            let connection = accepted.into_connection(config, Duration::ZERO);
+            let connection = opened(&mut handshake, &head(&response), config)?;
             let stream = H2Stream::new(stream, response.into_body());
             Ok(WebSocketStream::from_connection(stream, connection))
         })
@@ -275,9 +261,5 @@ pub async fn connect_h2(
 }
 
 fn failed(error: h2::Error) -> Error {
-    failed_with(error.to_string())
-}
-
-fn failed_with(cause: String) -> Error {
-    HandshakeError::Http2(Http2Error::Failed(cause)).into()
+    HandshakeError::Http2(Http2Error::Failed(error.to_string())).into()
 }

@@ -8,7 +8,6 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -17,7 +16,6 @@ use hyper_util::rt::TokioIo;
 use wscore::connection::{Config, Connection};
 use wscore::handshake::http::{head, response};
 use wscore::handshake::server::{Decision, Request};
-use wscore::handshake::Limits;
 use wscore_adapter::{Accepting, Error};
 
 use crate::WebSocketStream;
@@ -69,15 +67,7 @@ pub fn upgrade<B, F>(
 where
     F: for<'r> FnOnce(&Request<'r>) -> Decision<'static>,
 {
-    // hyper has read the whole head: no deadline to keep.
-    let handshake = Accepting::new(config, Limits::new().timeout(None), decide, Duration::ZERO);
-    let mut handshake = match over_http2(request) {
-        Some(protocol) => handshake.extended_connect(protocol),
-        None => handshake,
-    };
-    let answer = handshake
-        .received(&head(request), Duration::ZERO)
-        .expect("a whole head is always answered");
+    let answer = Accepting::whole(&head(request), over_http2(request), config, decide);
     let response = response(&answer.response, request.version()).map(Full::new);
     let upgrading = answer.result.map(|(connection, _)| Upgrading {
         on_upgrade: hyper::upgrade::on(request),

@@ -33,10 +33,9 @@ use tokio::sync::watch;
 use tokio_rustls::rustls;
 use wscore::connection::Config;
 use wscore::handshake::client::ClientRequest;
-use wscore::handshake::http::{head, request as http_request};
+use wscore::handshake::http::{connect_request, head};
 use wscore::handshake::server::{Decision, Request};
-use wscore::handshake::{Limits, Status};
-use wscore_adapter::{address, Accepting, Error, HandshakeError};
+use wscore_adapter::{address, opened, Accepting, Error, HandshakeError};
 
 pub use stream::H3Stream;
 
@@ -326,11 +325,7 @@ where
     let mut received = BytesMut::new();
     let (request, protocol) = request_of(read_headers(&mut recv, &mut received).await?)?;
     // Through the core's one parser, as over HTTP/1.1 and HTTP/2.
-    let mut handshake = Accepting::new(config, Limits::new().timeout(None), decide, Duration::ZERO)
-        .extended_connect(protocol.as_deref());
-    let answer = handshake
-        .received(&head(&request), Duration::ZERO)
-        .expect("a whole head is always answered");
+    let answer = Accepting::whole(&head(&request), Some(protocol.as_deref()), config, decide);
     let response = wscore::handshake::http::response(&answer.response, http::Version::HTTP_3);
     let block = fields_of(
         &[(":status", response.status().as_str())],
@@ -403,15 +398,8 @@ pub async fn connect_h3(
                 HandshakeError::Http3(wscore_adapter::Http3Error::NoExtendedConnect).into(),
             );
         }
-        let (bytes, mut handshake) = request
-            .build_connect(Duration::ZERO)
-            .map_err(HandshakeError::Build)?;
-        let scheme = match request.is_secure() {
-            true => http::uri::Scheme::HTTPS,
-            false => http::uri::Scheme::HTTP,
-        };
-        let connect = http_request(&bytes, scheme)
-            .map_err(|e| failed(format!("the request cannot be sent: {e}")))?;
+        let (connect, mut handshake) =
+            connect_request(request, Duration::ZERO).map_err(HandshakeError::Build)?;
         let uri = connect.uri();
         let pseudo = [
             (":method", "CONNECT"),
@@ -433,13 +421,7 @@ pub async fn connect_h3(
             .map_err(H3Error::io)?;
         let mut received = BytesMut::new();
         let response = response_of(read_headers(&mut recv, &mut received).await?)?;
-        let response_head = head(&response);
-        let accepted = match handshake.receive(&response_head) {
-            Ok(Status::Complete(accepted)) => accepted,
-            Ok(Status::Partial) => unreachable!("a whole head"),
-            Err(error) => return Err(Error::Refused(error)),
-        };
-        let ws_connection = accepted.into_connection(config, Duration::ZERO);
+        let ws_connection = opened(&mut handshake, &head(&response), config)?;
         // The QUIC endpoint and connection, and our control stream, live as
         // long as the WebSocket.
         let keep = Box::new((endpoint, connection, control));
