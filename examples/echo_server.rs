@@ -32,10 +32,12 @@
 //!   listed with `--allow-origin ORIGIN`;
 //! - keepalive pings every 30 s, and a peer silent for 75 s is closed.
 //!
-//! permessage-deflate is agreed when the client offers it, as browsers do;
-//! `--deflate server-reset` or `lean` trade compression against earlier
-//! messages for memory (48 KiB or nothing kept per compressing connection
-//! instead of about 417 KiB), `--deflate off` declines it.
+//! permessage-deflate is agreed when the client offers it, as browsers do,
+//! each connection keeping the last 4 KiB it compressed and an inflater
+//! (about 50 KiB); `--deflate compressor` keeps a compressor per connection
+//! instead (about 417 KiB, faster for small messages), `server-reset` or
+//! `lean` trade compression against earlier messages for memory (46 KiB or
+//! nothing kept), `--deflate off` declines it.
 //! One log line when a connection opens, one when it ends (how, with the
 //! code and reason or the error), one for each refused handshake.
 
@@ -51,7 +53,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
-use wscore::extensions::deflate::DeflateConfig;
+use wscore::extensions::deflate::{Context, DeflateConfig};
 use wscore_tokio::{tls, Accept, Decision, Error, Limits, Origins, Request, RequestKind, Response};
 
 mod common;
@@ -94,7 +96,7 @@ fn main() {
 fn parse_args() -> Result<Options, String> {
     const USAGE: &str = "usage: echo_server [--addr HOST:PORT] [--handshake-timeout SECS] \
                          [--max-connections N] [--allow-origin ORIGIN]... \
-                         [--deflate context|server-reset|lean|off] \
+                         [--deflate context|compressor|server-reset|lean|off] \
                          [--tls-cert FILE --tls-key FILE [--max-streams N] [--h3]]";
     let mut args = std::env::args().skip(1);
     let mut addr = String::from("127.0.0.1:9001");
@@ -122,12 +124,14 @@ fn parse_args() -> Result<Options, String> {
             "--max-connections" => options.max_connections = value()?.parse().map_err(|_| USAGE)?,
             "--allow-origin" => origins.push(&*value()?.leak()),
             // What a compressing connection keeps between messages (see
-            // the extensions::deflate docs): its compressor and inflater
-            // (context), its inflater only (server-reset), or nothing (lean).
+            // the extensions::deflate docs): the last 4 KiB it compressed and
+            // its inflater (context), its own compressor and inflater
+            // (compressor), its inflater only (server-reset), or nothing (lean).
             "--deflate" => {
                 let config = DeflateConfig::new();
                 options.deflate = match value()?.as_str() {
                     "context" => Some(config),
+                    "compressor" => Some(config.context(Context::Compressor)),
                     "server-reset" => Some(config.server_no_context_takeover(true)),
                     "lean" => Some(
                         config

@@ -7,7 +7,7 @@ use bytes::BytesMut;
 use std::time::Duration;
 use wscore::close::CloseCode;
 use wscore::connection::{Config, Connection, Event, Message, MessageRef, ProtocolError, State};
-use wscore::extensions::deflate::{CompressionError, DeflateConfig, DeflateParams};
+use wscore::extensions::deflate::{CompressionError, Context, DeflateConfig, DeflateParams};
 use wscore::frame::{Opcode, Rsv};
 use wscore::handshake::client::{ClientRequest, ResponseError};
 use wscore::handshake::server::{Accept, ServerHandshake};
@@ -381,6 +381,13 @@ fn messages_round_trip_under_every_parameter() {
             .server_max_window_bits(Some(bits))
             .client_max_window_bits(Some(bits));
         configs.push((limited, long, true));
+    }
+    for context in [
+        Context::Compressor,
+        Context::Recent(1 << 20),
+        Context::Recent(10),
+    ] {
+        configs.push((DeflateConfig::new().context(context), long, true));
     }
     let fresh = DeflateConfig::new()
         .server_no_context_takeover(true)

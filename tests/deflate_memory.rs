@@ -1,10 +1,13 @@
 //! What permessage-deflate costs a connection once it is used, by what was
-//! agreed: the numbers in the `extensions::deflate` docs.
+//! agreed and configured: the figures and the formula in the
+//! `extensions::deflate` docs.
 //!
-//! An endpoint with context takeover keeps its compressor (zlib-rs: about
-//! 370 KiB at level 6 with a 32 KiB window) and, for a peer with context
-//! takeover, an inflater (46 KiB) between messages. Without context
-//! takeover it keeps neither: each message borrows them from the thread.
+//! With context takeover an endpoint keeps, by default, the last 4 KiB it
+//! compressed (`Context::Recent`) and borrows a compressor per message; with
+//! `Context::Compressor` it keeps its own (zlib-rs: about 370 KiB at level 6
+//! with a 32 KiB window). For a peer with context takeover it keeps an
+//! inflater (46 KiB). Without context takeover it keeps neither: each
+//! message borrows them from the thread.
 
 mod common;
 
@@ -12,7 +15,7 @@ use bytes::BytesMut;
 use common::{json, transmitted};
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event, Message};
-use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::deflate::{Context, DeflateConfig, DeflateParams};
 use wscore::extensions::Agreed;
 use wscore::Role;
 
@@ -76,39 +79,73 @@ fn kept_per_connection(agreed: Agreed) -> usize {
     usize::try_from(info.bytes_current).unwrap() / CONNECTIONS
 }
 
+/// The heap compression adds to a connection that echoed one message,
+/// against one without the extension.
+fn added(no_context_takeover: (bool, bool), window_bits: u8, config: DeflateConfig) -> usize {
+    let agreed = deflate(no_context_takeover, window_bits, config);
+    kept_per_connection(agreed).saturating_sub(kept_per_connection(Agreed::default()))
+}
+
+const INFLATER: usize = 46 << 10;
+
 #[test]
-fn without_context_takeover_a_connection_keeps_no_compression_state() {
-    // What compression adds to a connection that sends and receives alike.
-    let uncompressed = kept_per_connection(Agreed::default());
-    let added = |nct| {
-        kept_per_connection(deflate(nct, 15, DeflateConfig::new())).saturating_sub(uncompressed)
-    };
+fn the_default_keeps_under_64_kib_and_no_context_takeover_nothing() {
+    let default = DeflateConfig::new();
     let (both, server_only, neither) = (
-        added((false, false)),
-        added((true, false)),
-        added((true, true)),
+        added((false, false), 15, default),
+        added((true, false), 15, default),
+        added((true, true), 15, default),
     );
+    let dedicated = added((false, false), 15, default.context(Context::Compressor));
     println!(
-        "compression adds per connection: context takeover both ways {} KiB, \
-         the server without {} KiB, neither {} KiB (uncompressed: {} KiB)",
+        "compression adds per connection: context takeover both ways {} KiB \
+         ({} KiB with a compressor of its own), the server without {} KiB, neither {} KiB",
         both / 1024,
+        dedicated / 1024,
         server_only / 1024,
         neither / 1024,
-        uncompressed / 1024
+    );
+    assert!(both <= 64 << 10, "4 KiB of context and an inflater: {both}");
+    assert!(
+        dedicated > 300 << 10,
+        "a compressor and an inflater: {dedicated}"
     );
     assert!(
-        both > 300 << 10,
-        "a compressor and an inflater each: {both}"
+        server_only < INFLATER + (2 << 10),
+        "the inflater only: {server_only}"
     );
-    assert!(server_only < 64 << 10, "the inflater only: {server_only}");
-    assert!(neither < 8 << 10, "nothing between messages: {neither}");
+    assert!(neither < 2 << 10, "nothing between messages: {neither}");
+}
+
+/// The formula of the docs: min(n, 2^window) bytes of context for
+/// `Context::Recent(n)`, on top of the inflater.
+#[test]
+fn recent_context_costs_what_it_keeps() {
+    let inflater_only = added((true, false), 15, DeflateConfig::new());
+    for (n, bits, kept) in [
+        (1 << 10, 15, 1 << 10),
+        (4 << 10, 15, 4 << 10),
+        (16 << 10, 15, 16 << 10),
+        (1 << 20, 15, 32 << 10),
+        (16 << 10, 12, 4 << 10),
+    ] {
+        let config = DeflateConfig::new().context(Context::Recent(n));
+        let with_context = added((false, false), bits, config);
+        let context = with_context.saturating_sub(inflater_only);
+        println!("Recent({n}) with 2^{bits}: {context} bytes of context");
+        assert!(
+            context.abs_diff(kept) < 1 << 10,
+            "Recent({n}), 2^{bits}: {context} bytes, expected {kept}"
+        );
+    }
 }
 
 #[test]
 fn a_smaller_window_and_memory_level_keep_less() {
-    let uncompressed = kept_per_connection(Agreed::default());
-    let small = deflate((false, false), 12, DeflateConfig::new().mem_level(5));
-    let kept = kept_per_connection(small).saturating_sub(uncompressed);
+    let config = DeflateConfig::new()
+        .mem_level(5)
+        .context(Context::Compressor);
+    let kept = added((false, false), 12, config);
     println!(
         "window 2^12, memory level 5: {} KiB per connection",
         kept / 1024

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
 
 use super::pool;
-use super::{DeflateConfig, DeflateParams, MAX_WINDOW_BITS};
+use super::{Context, DeflateConfig, DeflateParams, MAX_WINDOW_BITS};
 use crate::extensions::CompressionError;
 use crate::Role;
 
@@ -52,27 +52,40 @@ impl Settings {
 
 /// Our side's compressor.
 pub(crate) struct Compressor {
-    /// With context takeover, created for the first compressed message;
-    /// boxed so that a connection that never compresses stays small.
-    /// Without, borrowed from the thread's pool for each message instead.
+    /// With [`Context::Compressor`], created for the first compressed
+    /// message; boxed so that a connection that never compresses stays
+    /// small. Otherwise each message borrows one from the thread's pool.
     stream: Option<Box<Deflate>>,
+    /// The end of what was compressed so far, which the peer's inflater
+    /// still holds in its window: a borrowed compressor is primed with it.
+    /// Messages sent uncompressed never reach that window and are not
+    /// kept.
+    recent: Vec<u8>,
     settings: Settings,
-    no_context_takeover: bool,
+    context: Context,
     threshold: usize,
 }
 
 impl Compressor {
     pub(crate) fn new(role: Role, params: &DeflateParams, config: &DeflateConfig) -> Self {
         let (no_context_takeover, window_bits) = params.sender(role);
+        // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
+        let window_bits = window_bits.max(9);
+        let context = match config.context {
+            _ if no_context_takeover => Context::Recent(0),
+            // The peer's window holds no more than 2^window_bits bytes.
+            Context::Recent(n) => Context::Recent(n.min(1 << window_bits)),
+            Context::Compressor => Context::Compressor,
+        };
         Self {
             stream: None,
+            recent: Vec::new(),
             settings: Settings {
                 level: config.level,
-                // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
-                window_bits: window_bits.max(9),
+                window_bits,
                 mem_level: config.mem_level,
             },
-            no_context_takeover,
+            context,
             threshold: config.threshold,
         }
     }
@@ -82,7 +95,7 @@ impl Compressor {
     /// window (no context takeover); `None` when its output depends on the
     /// messages before.
     pub(crate) fn shareable(&self) -> Option<Settings> {
-        self.no_context_takeover.then_some(self.settings)
+        (self.context == Context::Recent(0)).then_some(self.settings)
     }
 
     /// Whether a message of `len` bytes is long enough to compress.
@@ -98,19 +111,26 @@ impl Compressor {
             return None;
         }
         let settings = self.settings;
-        let mut out = if self.no_context_takeover {
-            let mut stream = pool::take_deflate(settings);
-            // A compressor that failed is not given back.
-            let out = sync_flush(&mut stream, message)?;
-            pool::give_deflate(settings, stream);
-            out
-        } else {
-            let stream = self.stream.get_or_insert_with(|| settings.deflate());
-            let Some(out) = sync_flush(stream, message) else {
-                self.stream = None;
-                return None;
-            };
-            out
+        let mut out = match self.context {
+            Context::Recent(keep) => {
+                let mut stream = pool::take_deflate(settings);
+                // A compressor that failed is not given back.
+                if !self.recent.is_empty() {
+                    stream.set_dictionary(&self.recent).ok()?;
+                }
+                let out = sync_flush(&mut stream, message)?;
+                pool::give_deflate(settings, stream);
+                remember(&mut self.recent, message, keep);
+                out
+            }
+            Context::Compressor => {
+                let stream = self.stream.get_or_insert_with(|| settings.deflate());
+                let Some(out) = sync_flush(stream, message) else {
+                    self.stream = None;
+                    return None;
+                };
+                out
+            }
         };
         if out.ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
@@ -123,6 +143,18 @@ impl Compressor {
         }
         Some(out)
     }
+}
+
+/// Keeps the last `keep` bytes of `recent` followed by `message`.
+fn remember(recent: &mut Vec<u8>, message: &[u8], keep: usize) {
+    let tail = &message[message.len().saturating_sub(keep)..];
+    let excess = (recent.len() + tail.len()).saturating_sub(keep);
+    recent.drain(..excess);
+    if recent.capacity() < keep {
+        // Exactly the context, not the doubling a push would allocate.
+        recent.reserve_exact(keep - recent.len());
+    }
+    recent.extend_from_slice(tail);
 }
 
 /// Compresses `input` and flushes to a byte boundary.
@@ -254,5 +286,94 @@ impl Decompressor {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::MIN_WINDOW_BITS;
+    use super::*;
+    use alloc::{format, vec};
+
+    fn params(bits: u8) -> DeflateParams {
+        DeflateParams {
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: bits,
+            client_max_window_bits: bits,
+        }
+    }
+
+    /// Text whose lines repeat at every distance up to 8 KiB.
+    fn lines(count: usize, seed: usize) -> Vec<u8> {
+        (0..count)
+            .flat_map(|i| format!("line {} of the text\n", (i * 7 + seed) % 400).into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn remember_keeps_the_last_bytes() {
+        let mut recent = Vec::new();
+        remember(&mut recent, b"abc", 4);
+        assert_eq!(recent, b"abc");
+        remember(&mut recent, b"de", 4);
+        assert_eq!(recent, b"bcde");
+        remember(&mut recent, b"fghij", 4);
+        assert_eq!(recent, b"ghij");
+        remember(&mut recent, b"", 4);
+        assert_eq!(recent, b"ghij");
+        assert_eq!(recent.capacity(), 4);
+        remember(&mut recent, b"xyz", 0);
+        assert!(recent.is_empty());
+    }
+
+    /// Whatever context is kept, the peer's inflater, with exactly the
+    /// window agreed and its own context carried from message to message,
+    /// reads every message back: no reference reaches beyond the window.
+    #[test]
+    fn every_context_stays_within_the_window_agreed() {
+        let messages: Vec<Vec<u8>> = (0..12).map(|seed| lines(100 + seed * 60, seed)).collect();
+        for bits in MIN_WINDOW_BITS..=MAX_WINDOW_BITS {
+            for context in [
+                Context::Recent(0),
+                Context::Recent(100),
+                Context::Recent(4 << 10),
+                Context::Recent(1 << 20),
+                Context::Compressor,
+            ] {
+                let config = DeflateConfig::new().context(context);
+                let mut compressor = Compressor::new(Role::Server, &params(bits), &config);
+                let mut inflater = Inflate::new(false, bits);
+                let (mut wire, mut raw) = (0, 0);
+                for message in &messages {
+                    let mut compressed = compressor.compress(message).unwrap();
+                    wire += compressed.len();
+                    compressed.extend_from_slice(&TAIL);
+                    let mut out = vec![0; message.len() + 64];
+                    inflater
+                        .decompress(&compressed, &mut out, InflateFlush::SyncFlush)
+                        .unwrap_or_else(|e| panic!("{bits} bits, {context:?}: {e:?}"));
+                    out.truncate(inflater.total_out() as usize - raw);
+                    raw += message.len();
+                    assert_eq!(&out, message, "{bits} bits, {context:?}");
+                }
+                assert!(wire < raw / 3, "{bits} bits, {context:?}: {wire} of {raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn recent_context_is_capped_at_the_window_and_reused() {
+        let config = DeflateConfig::new().context(Context::Recent(1 << 20));
+        let mut compressor = Compressor::new(Role::Client, &params(12), &config);
+        assert_eq!(compressor.context, Context::Recent(1 << 12));
+        // 3 KiB of distinct lines: they compress only against each other.
+        let message = lines(150, 1);
+        let first = compressor.compress(&message).unwrap().len();
+        // The same message again is a reference into the first.
+        let again = compressor.compress(&message).unwrap().len();
+        assert!(again < first / 4, "{again} against {first}");
+        let both = [message.as_slice(), &message].concat();
+        assert_eq!(compressor.recent, both[both.len() - (1 << 12)..]);
     }
 }

@@ -36,20 +36,31 @@
 //! Compression state is created with a connection's first compressed
 //! message, not before: an idle connection costs no more with the extension
 //! than without. After that, what a connection keeps depends on what was
-//! agreed (`tests/deflate_memory.rs` measures each case):
+//! agreed and on [`DeflateConfig::context`] (`tests/deflate_memory.rs`
+//! checks each case):
 //!
 //! | | kept between messages |
 //! | --- | --- |
-//! | our side with context takeover | its compressor: about 131 KiB + 4 × 2^window + 7 × 2^(mem_level+6) bytes, 371 KiB by default (32 KiB window, [`mem_level`](DeflateConfig::mem_level) 8), 161 KiB with a 4 KiB window and level 5 (zlib-rs's hash table alone is 128 KiB) |
+//! | our side with context takeover, [`Context::Recent`]`(n)` (the default, n = 4 KiB) | the last min(n, 2^window) bytes it compressed; each message borrows a compressor from the thread, primed with them |
+//! | our side with context takeover, [`Context::Compressor`] | its compressor: about 131 KiB + 4 × 2^window + 7 × 2^(mem_level+6) bytes, 371 KiB with a 32 KiB window and [`mem_level`](DeflateConfig::mem_level) 8, 161 KiB with a 4 KiB window and level 5 (zlib-rs's hash table alone is 128 KiB) |
 //! | our side without (`server_no_context_takeover` for a server, which it may impose on itself; `client_no_context_takeover` for a client) | nothing: each message borrows a compressor from the thread |
 //! | a peer with context takeover | an inflater, 46 KiB |
 //! | a peer without | nothing: each message borrows an inflater from the thread |
 //!
-//! A thread keeps at most four idle compressors and four idle inflaters to
-//! lend. So a server that imposes `server_no_context_takeover` on itself
-//! keeps 48 KiB per compressing connection instead of 417 KiB, and one that
-//! also asks its clients for `client_no_context_takeover` keeps none; what
-//! it gives up is compression against earlier messages.
+//! So by default a connection that compresses and inflates keeps about
+//! 50 KiB for it, and one that also asks its peer for no context takeover
+//! keeps 4 KiB. A thread keeps at most four idle compressors and four idle
+//! inflaters to lend.
+//!
+//! The compressor is lent because it is large (zlib-rs's is 134 KiB or more
+//! at any setting) and what the peer's inflater holds of the past is only
+//! bytes: priming a fresh compressor with the last 4 KiB compresses JSON
+//! messages of 1-64 KiB within 5 % of the bytes a compressor kept with its
+//! whole 32 KiB window makes, and takes about as long from 1 KiB up. Below
+//! that the lending (clearing the hash table, reading the 4 KiB) dominates:
+//! a 128-byte message takes about 2× as long to compress as with
+//! [`Context::Compressor`], which is the choice for a connection that sends
+//! many small messages and can afford the memory.
 
 mod codec;
 mod negotiation;
@@ -93,11 +104,31 @@ pub struct DeflateConfig {
     pub(crate) client_no_context_takeover: bool,
     pub(crate) server_max_window_bits: Option<u8>,
     pub(crate) client_max_window_bits: Option<u8>,
+    pub(crate) context: Context,
 }
+
+/// What our side keeps between messages to compress each against the ones
+/// before it, when context takeover was agreed for it (see the
+/// [module docs](self#memory) for what each costs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// The last `n` bytes compressed (at most the window, 2^window bits):
+    /// each message borrows a compressor from the thread and primes it with
+    /// them, so back-references reach `n` bytes into earlier messages.
+    Recent(usize),
+    /// A compressor of its own for the connection's lifetime: references
+    /// reach the whole window, the fastest for small messages, and
+    /// 134-371 KiB per connection.
+    Compressor,
+}
+
+/// How many bytes of earlier messages [`Context::Recent`] keeps by default.
+pub const DEFAULT_RECENT: usize = 4 << 10;
 
 impl DeflateConfig {
     /// Compression level 6, messages of 64 bytes or more compressed, context
-    /// kept between messages, full 32 KiB windows: what browsers agree to.
+    /// kept between messages (the last 4 KiB sent, [`Context::Recent`]),
+    /// full 32 KiB windows: what browsers agree to.
     pub const fn new() -> Self {
         Self {
             level: 6,
@@ -107,6 +138,7 @@ impl DeflateConfig {
             client_no_context_takeover: false,
             server_max_window_bits: None,
             client_max_window_bits: None,
+            context: Context::Recent(DEFAULT_RECENT),
         }
     }
 
@@ -123,14 +155,31 @@ impl DeflateConfig {
     /// at 15/8, 273 KiB at 15/5, 161 KiB at 12/5 (our window is set with
     /// [`server_max_window_bits`](Self::server_max_window_bits) on a server,
     /// [`client_max_window_bits`](Self::client_max_window_bits) on a
-    /// client). Lower levels compress a little less well; without context
-    /// takeover the compressor is lent per message and this matters less.
+    /// client). Lower levels compress a little less well; unless the context
+    /// is kept in a [`Context::Compressor`] the compressor is lent per
+    /// message and this matters less.
     pub const fn mem_level(mut self, level: u8) -> Self {
         self.mem_level = match level {
             0 => 1,
             10.. => 9,
             level => level,
         };
+        self
+    }
+
+    /// What our side keeps between messages when context takeover was
+    /// agreed for it: [`Context::Recent`]`(4 KiB)` by default.
+    ///
+    /// ```
+    /// use wscore::extensions::deflate::{Context, DeflateConfig};
+    ///
+    /// // References up to 16 KiB back, 16 KiB per connection.
+    /// let config = DeflateConfig::new().context(Context::Recent(16 << 10));
+    /// // Many small messages, memory to spare: a compressor per connection.
+    /// let fast = DeflateConfig::new().context(Context::Compressor);
+    /// ```
+    pub const fn context(mut self, context: Context) -> Self {
+        self.context = context;
         self
     }
 
