@@ -1,10 +1,13 @@
 //! permessage-deflate echo: a client sends a compressed text message, the
 //! server inflates it and echoes it compressed, the client inflates the
-//! echo. wscore's connections against the floor: zlib-rs doing just the
-//! same compressions and inflations (same level, window and sync flush, with
-//! context takeover) into buffers allocated once.
+//! echo. wscore's connections, with each way of keeping context, against
+//! the floor: zlib-rs doing just the same compressions and inflations (same
+//! level, window and sync flush, with context takeover, a compressor kept
+//! per endpoint) into buffers allocated once.
 //!
-//! 64 different JSON-like messages per iteration, of 1 KiB and of 64 KiB.
+//! 64 different messages per iteration, JSON records or English-like prose,
+//! of 128 B, 1 KiB and 64 KiB. Before timing, each contender's compressed
+//! size (the client's frames) is printed against the raw text.
 //!
 //! `cargo bench --bench deflate`
 
@@ -13,7 +16,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::time::Duration;
 use wscore::connection::{Config, Connection, Event, Message, Utf8Bytes};
-use wscore::extensions::deflate::{DeflateConfig, DeflateParams};
+use wscore::extensions::deflate::{Context, DeflateConfig, DeflateParams};
 use wscore::extensions::Agreed;
 use wscore::Role;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush};
@@ -44,31 +47,104 @@ fn json(len: usize, seed: u64) -> String {
     text
 }
 
-/// Moves everything `from` has to write into `to`'s read buffer.
-fn deliver(from: &mut Connection, to: &mut Connection, buf: &mut BytesMut) -> Event {
+/// Prose from a small vocabulary, as a chat or a document would send.
+fn prose(len: usize, seed: u64) -> String {
+    const WORDS: [&str; 32] = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "that",
+        "it",
+        "was",
+        "for",
+        "on",
+        "are",
+        "with",
+        "they",
+        "be",
+        "at",
+        "one",
+        "have",
+        "this",
+        "from",
+        "server",
+        "message",
+        "connection",
+        "window",
+        "people",
+        "time",
+        "would",
+        "could",
+        "about",
+        "which",
+        "their",
+        "said",
+    ];
+    let mut text = String::new();
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    while text.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.push_str(WORDS[(x % 32) as usize]);
+        text.push_str(if x % 11 == 0 { ". " } else { " " });
+    }
+    text.truncate(len);
+    text
+}
+
+/// Moves everything `from` has to write into `to`'s read buffer; how many
+/// bytes that was.
+fn deliver(from: &mut Connection, to: &mut Connection, buf: &mut BytesMut) -> (Event, usize) {
     let mut transmit = from.transmit();
+    let mut sent = 0;
     while transmit.has_remaining() {
         buf.extend_from_slice(transmit.chunk());
         let written = transmit.chunk().len();
+        sent += written;
         transmit.advance(written);
     }
     to.receive(Duration::ZERO, buf);
-    to.poll_event().unwrap()
+    (to.poll_event().unwrap(), sent)
 }
 
-fn wscore_pair() -> (Connection, Connection) {
+/// A client and server that agreed to permessage-deflate with 32 KiB
+/// windows, with or without context takeover, keeping `context`.
+fn wscore_pair(context_takeover: bool, context: Context) -> (Connection, Connection) {
     let params = DeflateParams {
-        server_no_context_takeover: false,
-        client_no_context_takeover: false,
+        server_no_context_takeover: !context_takeover,
+        client_no_context_takeover: !context_takeover,
         server_max_window_bits: 15,
         client_max_window_bits: 15,
     };
-    let config = DeflateConfig::new().level(LEVEL as u8);
+    let config = DeflateConfig::new().level(LEVEL as u8).context(context);
     let mut client = Connection::new(Role::Client, Config::new(), Duration::ZERO);
     let mut server = Connection::new(Role::Server, Config::new(), Duration::ZERO);
     client.set_agreed(Agreed::with_deflate(params, config));
     server.set_agreed(Agreed::with_deflate(params, config));
     (client, server)
+}
+
+/// One echo of each message; the bytes the client sent.
+fn wscore_echo(
+    (client, server): &mut (Connection, Connection),
+    messages: &[Utf8Bytes],
+    (to_server, to_client): &mut (BytesMut, BytesMut),
+) -> usize {
+    let mut wire = 0;
+    for message in messages {
+        client.send(Message::Text(message.clone())).unwrap();
+        let (Event::Text(text), sent) = deliver(client, server, to_server) else {
+            panic!()
+        };
+        wire += sent;
+        server.send(Message::Text(text)).unwrap();
+        black_box(deliver(server, client, to_client));
+    }
+    wire
 }
 
 /// One endpoint's raw zlib-rs streams and buffers.
@@ -108,27 +184,31 @@ impl Floor {
     }
 }
 
-fn echo(c: &mut Criterion, size: usize, label: &str) {
+fn echo(c: &mut Criterion, corpus: fn(usize, u64) -> String, label: &str, size: usize) {
     let messages: Vec<Utf8Bytes> = (0..MESSAGES as u64)
-        .map(|i| Utf8Bytes::from(json(size, i)))
+        .map(|i| Utf8Bytes::from(corpus(size, i)))
         .collect();
+    let raw = size * MESSAGES;
     let mut group = c.benchmark_group(format!("deflate_echo/{label}"));
-    group.throughput(Throughput::Bytes((size * MESSAGES * 2) as u64));
+    group.throughput(Throughput::Bytes((raw * 2) as u64));
 
-    let (mut client, mut server) = wscore_pair();
-    let (mut to_server, mut to_client) = (BytesMut::new(), BytesMut::new());
-    group.bench_function("wscore", |b| {
-        b.iter(|| {
-            for message in &messages {
-                client.send(Message::Text(message.clone())).unwrap();
-                let Event::Text(text) = deliver(&mut client, &mut server, &mut to_server) else {
-                    panic!()
-                };
-                server.send(Message::Text(text)).unwrap();
-                black_box(deliver(&mut server, &mut client, &mut to_client));
-            }
-        })
-    });
+    for (name, context_takeover, context) in [
+        ("wscore", true, Context::Recent(4 << 10)),
+        ("wscore-compressor", true, Context::Compressor),
+        ("wscore-no-context", false, Context::Recent(4 << 10)),
+    ] {
+        let mut pair = wscore_pair(context_takeover, context);
+        let mut buffers = (BytesMut::new(), BytesMut::new());
+        // Framing included: 6-8 bytes of header per message.
+        let wire = wscore_echo(&mut pair, &messages, &mut buffers);
+        println!(
+            "deflate_echo/{label}/{name}: {wire} bytes on the wire for {raw} of text ({:.3})",
+            wire as f64 / raw as f64
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| wscore_echo(&mut pair, &messages, &mut buffers))
+        });
+    }
 
     let (mut client, mut server) = (Floor::new(size), Floor::new(size));
     group.bench_function("zlib-rs floor", |b| {
@@ -156,8 +236,15 @@ fn echo(c: &mut Criterion, size: usize, label: &str) {
 }
 
 fn all(c: &mut Criterion) {
-    echo(c, 1 << 10, "1KiB");
-    echo(c, 64 << 10, "64KiB");
+    for size in [128, 1 << 10, 64 << 10] {
+        let kib = if size < 1024 {
+            format!("{size}B")
+        } else {
+            format!("{}KiB", size >> 10)
+        };
+        echo(c, json, &format!("json-{kib}"), size);
+        echo(c, prose, &format!("prose-{kib}"), size);
+    }
 }
 
 criterion_group!(benches, all);

@@ -54,13 +54,14 @@
 //!
 //! The compressor is lent because it is large (zlib-rs's is 134 KiB or more
 //! at any setting) and what the peer's inflater holds of the past is only
-//! bytes: priming a fresh compressor with the last 4 KiB compresses JSON
-//! messages of 1-64 KiB within 5 % of the bytes a compressor kept with its
-//! whole 32 KiB window makes, and takes about as long from 1 KiB up. Below
-//! that the lending (clearing the hash table, reading the 4 KiB) dominates:
-//! a 128-byte message takes about 2× as long to compress as with
-//! [`Context::Compressor`], which is the choice for a connection that sends
-//! many small messages and can afford the memory.
+//! bytes. On JSON and prose of 128 B to 64 KiB (`benches/deflate.rs`),
+//! priming a fresh compressor with the last 4 KiB makes 0.4-9 % more bytes
+//! than a compressor kept with its whole 32 KiB window, and from 1 KiB up
+//! takes 0.5-1.05× as long. Small messages pay for the lending (clearing
+//! zlib-rs's 128 KiB hash table, reading the 4 KiB): an echo of 128-byte
+//! messages takes 4-5× as long as with [`Context::Compressor`], the choice
+//! for a connection that sends many small messages and can afford the
+//! memory.
 
 mod codec;
 mod negotiation;
