@@ -90,7 +90,7 @@ fn prose(len: usize, seed: u64) -> String {
         x ^= x >> 7;
         x ^= x << 17;
         text.push_str(WORDS[(x % 32) as usize]);
-        text.push_str(if x % 11 == 0 { ". " } else { " " });
+        text.push_str(if x.is_multiple_of(11) { ". " } else { " " });
     }
     text.truncate(len);
     text

@@ -30,6 +30,7 @@ mod echo_servers;
 use echo_servers::{
     handshake, runtime, serve, serve_tls, tungstenite_echo, wscore_deflate_echo, wscore_echo,
 };
+use wscore::extensions::deflate::DeflateConfig;
 use wscore_tokio::tls::{self, rustls};
 
 /// The server's certificate chain and key (PEM), passed to the child.
@@ -66,7 +67,9 @@ fn run_server(name: &str) {
         // Echo servers: on an idle connection they just wait.
         let addr = match (name, tls) {
             ("wscore-tokio", None) => serve(wscore_echo).await,
-            ("wscore-tokio+deflate", None) => serve(wscore_deflate_echo).await,
+            ("wscore-tokio+deflate", None) => {
+                serve(|s| wscore_deflate_echo(s, DeflateConfig::new())).await
+            }
             ("floor", _) => serve(floor).await,
             ("wscore-tokio", Some(tls)) => serve_tls(wscore_echo, tls).await,
             (_, None) => serve(tungstenite_echo).await,

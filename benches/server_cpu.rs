@@ -30,7 +30,7 @@ use echo_servers::{
     wscore_deflate_echo, wscore_echo,
 };
 use wscore::connection::Message;
-use wscore::extensions::deflate::DeflateConfig;
+use wscore::extensions::deflate::{Context, DeflateConfig};
 use wscore::handshake::client::ClientRequest;
 
 const CONNECTIONS: usize = 100;
@@ -222,7 +222,19 @@ fn main() {
             compare(&title, &servers, count, load).await;
         }
 
-        let mut compressing = vec![("wscore-tokio", spawn_server(wscore_deflate_echo))];
+        let mut compressing = vec![
+            (
+                "wscore-tokio",
+                spawn_server(|s| wscore_deflate_echo(s, DeflateConfig::new())),
+            ),
+            (
+                "wscore-tokio, Context::Compressor",
+                spawn_server(|s| {
+                    let config = DeflateConfig::new().context(Context::Compressor);
+                    wscore_deflate_echo(s, config)
+                }),
+            ),
+        ];
         compressing.extend(python_server().map(|server| ("Python websockets", server)));
         let compressing: Vec<_> = compressing
             .into_iter()

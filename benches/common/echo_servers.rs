@@ -27,10 +27,10 @@ pub async fn wscore_echo(stream: impl Io) {
     wscore_echo_on(ws).await;
 }
 
-/// The wscore-tokio echo server agreeing to permessage-deflate when offered.
-pub async fn wscore_deflate_echo(stream: TcpStream) {
+/// The wscore-tokio echo server agreeing to permessage-deflate with `config` when offered.
+pub async fn wscore_deflate_echo(stream: TcpStream, config: DeflateConfig) {
     let accept = |_: &wscore_tokio::Request<'_>| {
-        wscore_tokio::Decision::Accept(Accept::new().deflate(DeflateConfig::new()))
+        wscore_tokio::Decision::Accept(Accept::new().deflate(config))
     };
     let Ok(ws) = wscore_tokio::accept_with(
         stream,
