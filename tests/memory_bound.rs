@@ -149,11 +149,14 @@ fn a_frame_over_the_limit_is_refused_on_its_header() {
 #[test]
 fn an_idle_connection_lets_go_of_its_encoding_buffer() {
     let mut conn = Connection::new(Role::Server, Config::new(), T0);
-    conn.send(Message::text("x".repeat(3000))).unwrap();
+    // Short messages, encoded into the buffer, which grows to 16 KiB.
+    for _ in 0..100 {
+        conn.send(Message::text("x".repeat(100))).unwrap();
+    }
     // Nothing is let go while bytes wait to be written.
     let waiting = allocation_counter::measure(|| conn.release_idle_memory());
     assert_eq!(waiting.bytes_current, 0);
-    assert!(transmitted(&mut conn).len() > 3000);
+    assert_eq!(transmitted(&mut conn).len(), 100 * 102);
     let idle = allocation_counter::measure(|| conn.release_idle_memory());
     assert!(
         idle.bytes_current <= -(16 << 10),
@@ -163,4 +166,32 @@ fn an_idle_connection_lets_go_of_its_encoding_buffer() {
     // And the next message still goes out.
     conn.send(Message::text("again")).unwrap();
     assert_eq!(transmitted(&mut conn), b"\x81\x05again");
+}
+
+/// An idle connection answering a ping, or closing, takes a little room to
+/// encode the reply, not the 16 KiB a connection that keeps sending uses:
+/// thousands of connections answering at once (a keepalive round, a
+/// restart) cost kilobytes each less.
+#[test]
+fn a_reply_after_idling_takes_little_room() {
+    let mut conn = Connection::new(Role::Server, Config::new(), T0);
+    conn.send(Message::binary(vec![7; 10_000])).unwrap();
+    transmitted(&mut conn);
+    conn.release_idle_memory();
+    let ping = allocation_counter::measure(|| {
+        conn.receive(T0, &mut BytesMut::from(&b"\x89\x84abcdpong"[..]));
+        assert!(matches!(conn.poll_event(), Some(Event::Ping(_))));
+        assert_eq!(transmitted(&mut conn)[..2], *b"\x8a\x04");
+    });
+    conn.release_idle_memory();
+    let close = allocation_counter::measure(|| {
+        conn.close(T0, CloseCode::NORMAL, "bye").unwrap();
+        assert_eq!(transmitted(&mut conn)[..2], *b"\x88\x05");
+    });
+    println!(
+        "peak while answering a ping: {} bytes, closing: {} bytes",
+        ping.bytes_max, close.bytes_max
+    );
+    assert!(ping.bytes_max <= 1 << 10, "{}", ping.bytes_max);
+    assert!(close.bytes_max <= 1 << 10, "{}", close.bytes_max);
 }

@@ -18,6 +18,13 @@ use crate::Role;
 /// nothing per message at steady state.
 const ARENA_SIZE: usize = 16 << 10;
 
+/// The room an arena starts with after it was let go (or before any use):
+/// enough for a pong, a close frame or a short message. An idle connection
+/// that answers a ping, or a burst of closes across thousands of
+/// connections, then costs this much each, not `ARENA_SIZE`; a connection
+/// that keeps sending grows to `ARENA_SIZE` at its next reservation.
+const FIRST_ARENA_SIZE: usize = 512;
+
 /// Server payloads up to this size are copied next to their header: one
 /// chunk to write is cheaper than two for short messages.
 const INLINE_PAYLOAD: usize = 256;
@@ -393,7 +400,11 @@ impl Outgoing {
             // Drop what was written first, so a writer that never quite
             // catches up does not keep the arena growing.
             self.drop_written();
-            self.arena.reserve(len.max(ARENA_SIZE));
+            let room = match self.arena.capacity() {
+                0 => FIRST_ARENA_SIZE,
+                _ => ARENA_SIZE,
+            };
+            self.arena.reserve(len.max(room));
         }
         let end = self.arena.len() + header.len();
         self.arena.extend_from_slice(header.padded());
