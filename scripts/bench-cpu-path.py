@@ -10,8 +10,9 @@ This builds the bench against copies of both crates whose run-time
 detection skips the paths above the one asked for, in its own target
 directory, through `cargo --config patch...`: no code in the workspace
 changes, and every contender gets the same CPU path. Cargo.lock is put back
-afterwards. Masking (src/mask.rs) is left as the CPU has it: AVX2 on both
-AVX-512 and AVX2 CPUs.
+afterwards. Masking (src/mask.rs) takes AVX2 on AVX-512 and AVX2 CPUs alike;
+for `sse4.2` it is built with `--cfg wscore_mask_sse2`, the SSE2 path a CPU
+without AVX2 takes (fastwebsockets' masking has no CPU-dependent path).
 
     scripts/bench-cpu-path.py avx2 decode -- 'decode/d-' --measurement-time 3
     scripts/bench-cpu-path.py sse4.2 decode
@@ -25,6 +26,9 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# What each CPU path adds to RUSTFLAGS.
+RUSTFLAGS = {"avx2": "", "sse4.2": "--cfg wscore_mask_sse2"}
 
 # (crate, the line that enables a path, for each path to skip) per CPU path.
 SKIPS = {
@@ -87,7 +91,8 @@ def main():
     lock = (ROOT / "Cargo.lock").read_bytes()
     try:
         command = ["cargo", "bench", *patched(path, out), "--bench", bench, *rest]
-        env = {**os.environ, "CARGO_TARGET_DIR": str(out)}
+        flags = f'{os.environ.get("RUSTFLAGS", "")} {RUSTFLAGS[path]}'.strip()
+        env = {**os.environ, "CARGO_TARGET_DIR": str(out), "RUSTFLAGS": flags}
         sys.exit(subprocess.run(command, cwd=ROOT, env=env).returncode)
     finally:
         (ROOT / "Cargo.lock").write_bytes(lock)

@@ -14,7 +14,10 @@
 //! With the `std` feature, AVX2 is detected at run time on the first call and
 //! the answer is cached. Without `std` the choice is made at compile time from
 //! the enabled target features (`-C target-feature=+avx2`). Turning off the
-//! `simd` feature leaves only the portable code.
+//! `simd` feature leaves only the portable code. `--cfg wscore_mask_sse2`
+//! (in `RUSTFLAGS`) makes a `std` build take SSE2 whatever the CPU has: the
+//! path of a CPU without AVX2, to measure and test on one with it
+//! (`scripts/bench-cpu-path.py sse4.2`).
 //!
 //! This is the only module in the crate that contains `unsafe`, besides the
 //! one unchecked `&str` view of validated text in `Utf8Bytes::as_str`.
@@ -312,7 +315,7 @@ mod dispatch {
 
         let mut level = LEVEL.load(Ordering::Relaxed);
         if level == UNKNOWN {
-            level = if std::is_x86_feature_detected!("avx2") {
+            level = if !cfg!(wscore_mask_sse2) && std::is_x86_feature_detected!("avx2") {
                 AVX2
             } else {
                 SSE2
