@@ -113,7 +113,7 @@ pub struct DeflateConfig {
 /// [module docs](self#memory) for what each costs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
-    /// The last `n` bytes compressed (at most the window, 2^window bits):
+    /// The last `n` bytes compressed (at most the window, 2^window_bits):
     /// each message borrows a compressor from the thread and primes it with
     /// them, so back-references reach `n` bytes into earlier messages.
     Recent(usize),
