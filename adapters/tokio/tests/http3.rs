@@ -13,14 +13,43 @@ use tokio::sync::mpsc;
 use wscore::connection::{Config, Message};
 use wscore::extensions::deflate::DeflateConfig;
 use wscore::handshake::client::ClientRequest;
-use wscore_tokio::{tls, Accept, Decision, Error, Request, RequestKind, Response};
+use wscore_tokio::{
+    tls, Accept, Decision, Error, H3Stream, Request, RequestKind, Response, WebSocketStream,
+};
 
 mod echo;
-use echo::{echo, flood};
+use echo::{assert_held_back, echo};
 
 #[path = "../../common/testing/certificates.rs"]
 mod certificates;
 use certificates::certificates;
+
+/// QUIC for a server: the test certificate, ALPN h3.
+fn quic_server_config(certificates: &certificates::Certificates) -> quinn::ServerConfig {
+    let config =
+        tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
+    let mut config = (*config).clone();
+    config.alpn_protocols = vec![wscore_tokio::H3_ALPN.to_vec()];
+    let quic = quinn::crypto::rustls::QuicServerConfig::try_from(config).unwrap();
+    quinn::ServerConfig::with_crypto(Arc::new(quic))
+}
+
+/// A WebSocket to `path` on the server at `addr` over HTTP/3, trusting the
+/// test CA, offering permessage-deflate if given.
+async fn connect(
+    certificates: &certificates::Certificates,
+    addr: SocketAddr,
+    path: &str,
+    deflate: Option<DeflateConfig>,
+) -> Result<WebSocketStream<H3Stream>, Error> {
+    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
+    let url = format!("wss://localhost:{}{path}", addr.port());
+    let mut request = ClientRequest::from_url(&url).unwrap();
+    if let Some(config) = deflate {
+        request = request.deflate(config);
+    }
+    wscore_tokio::connect_h3(&request, Config::new(), trust).await
+}
 
 /// An HTTP/3 echo server on a free UDP port (reading what comes, or
 /// never, and at most `max_streams` requests at once on a connection); its
@@ -30,12 +59,7 @@ fn h3_server(
     read: bool,
     max_streams: u32,
 ) -> (SocketAddr, mpsc::UnboundedReceiver<String>) {
-    let config =
-        tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
-    let mut config = (*config).clone();
-    config.alpn_protocols = vec![wscore_tokio::H3_ALPN.to_vec()];
-    let quic = quinn::crypto::rustls::QuicServerConfig::try_from(config).unwrap();
-    let mut server = quinn::ServerConfig::with_crypto(Arc::new(quic));
+    let mut server = quic_server_config(certificates);
     Arc::get_mut(&mut server.transport)
         .unwrap()
         .max_concurrent_bidi_streams(max_streams.into());
@@ -66,12 +90,7 @@ fn h3_server(
 async fn echo_over_http3() {
     let certificates = certificates();
     let (addr, mut endings) = h3_server(&certificates, true, 100);
-    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
-    let url = format!("wss://localhost:{}/chat", addr.port());
-    let request = ClientRequest::from_url(&url)
-        .unwrap()
-        .deflate(DeflateConfig::new());
-    let mut ws = wscore_tokio::connect_h3(&request, Config::new(), trust)
+    let mut ws = connect(&certificates, addr, "/chat", Some(DeflateConfig::new()))
         .await
         .unwrap();
     assert!(ws.connection().agreed().deflate().is_some());
@@ -90,10 +109,7 @@ async fn echo_over_http3() {
 async fn a_refusal_over_http3_is_named() {
     let certificates = certificates();
     let (addr, _) = h3_server(&certificates, true, 100);
-    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
-    let url = format!("wss://localhost:{}/forbidden", addr.port());
-    let request = ClientRequest::from_url(&url).unwrap();
-    let Err(error) = wscore_tokio::connect_h3(&request, Config::new(), trust).await else {
+    let Err(error) = connect(&certificates, addr, "/forbidden", None).await else {
         panic!("opened");
     };
     assert!(matches!(error, Error::Refused(_)), "{error:?}");
@@ -188,31 +204,17 @@ async fn requests_beyond_the_stream_limit_wait() {
 async fn a_reader_that_stops_holds_the_sender_back() {
     let certificates = certificates();
     let (addr, _) = h3_server(&certificates, false, 100);
-    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
-    let url = format!("wss://localhost:{}/", addr.port());
-    let request = ClientRequest::from_url(&url).unwrap();
-    let ws = wscore_tokio::connect_h3(&request, Config::new(), trust)
-        .await
-        .unwrap();
-    let sent = flood(ws).await;
+    let ws = connect(&certificates, addr, "/", None).await.unwrap();
     // QUIC's stream and connection windows, and the send queue's high-water
     // mark: a few MiB, never the 2 s of a loopback flood.
-    assert!(
-        sent < 32,
-        "{sent} MiB went out to a peer that reads nothing"
-    );
+    assert_held_back(ws, 32).await;
 }
 
 #[tokio::test]
 async fn a_server_without_extended_connect_is_named() {
     // An HTTP/3 server whose SETTINGS are empty: no extended CONNECT.
     let certificates = certificates();
-    let config =
-        tls::server_config(certificates.chain.as_bytes(), certificates.key.as_bytes()).unwrap();
-    let mut config = (*config).clone();
-    config.alpn_protocols = vec![wscore_tokio::H3_ALPN.to_vec()];
-    let quic = quinn::crypto::rustls::QuicServerConfig::try_from(config).unwrap();
-    let server = quinn::ServerConfig::with_crypto(Arc::new(quic));
+    let server = quic_server_config(&certificates);
     let endpoint = quinn::Endpoint::server(server, "127.0.0.1:0".parse().unwrap()).unwrap();
     let addr = endpoint.local_addr().unwrap();
     tokio::spawn(async move {
@@ -222,10 +224,7 @@ async fn a_server_without_extended_connect_is_named() {
         control.write_all(&[0x00, 0x04, 0x00]).await.unwrap();
         connection.closed().await;
     });
-    let trust = tls::client_config_with_ca(certificates.ca.as_bytes()).unwrap();
-    let url = format!("wss://localhost:{}/", addr.port());
-    let request = ClientRequest::from_url(&url).unwrap();
-    let Err(error) = wscore_tokio::connect_h3(&request, Config::new(), trust).await else {
+    let Err(error) = connect(&certificates, addr, "/", None).await else {
         panic!("opened");
     };
     assert!(

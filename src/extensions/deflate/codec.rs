@@ -52,18 +52,22 @@ impl Settings {
 
 /// Our side's compressor.
 pub(crate) struct Compressor {
-    /// With [`Context::Compressor`], created for the first compressed
-    /// message; boxed so that a connection that never compresses stays
-    /// small. Otherwise each message borrows one from the thread's pool.
-    stream: Option<Box<Deflate>>,
-    /// The end of what was compressed so far, which the peer's inflater
-    /// still holds in its window: a borrowed compressor is primed with it.
-    /// Messages sent uncompressed never reach that window and are not
-    /// kept.
-    recent: Vec<u8>,
+    kept: Kept,
     settings: Settings,
-    context: Context,
     threshold: usize,
+}
+
+/// What a compressor keeps between messages, by [`Context`].
+enum Kept {
+    /// The end of what was compressed so far, at most `keep` bytes (0 without
+    /// context takeover), which the peer's inflater still holds in its
+    /// window: each message borrows a compressor from the thread's pool and
+    /// primes it with them. Messages sent uncompressed never reach that
+    /// window and are not kept.
+    Recent { bytes: Vec<u8>, keep: usize },
+    /// A compressor of its own, created for the first compressed message;
+    /// boxed so that a connection that never compresses stays small.
+    Compressor(Option<Box<Deflate>>),
 }
 
 impl Compressor {
@@ -71,21 +75,23 @@ impl Compressor {
         let (no_context_takeover, window_bits) = params.sender(role);
         // zlib compresses raw DEFLATE with 2^9 bytes at least; see MIN_WINDOW_BITS.
         let window_bits = window_bits.max(9);
-        let context = match config.context {
-            _ if no_context_takeover => Context::Recent(0),
+        let recent = |keep| Kept::Recent {
+            bytes: Vec::new(),
+            keep,
+        };
+        let kept = match config.context {
+            _ if no_context_takeover => recent(0),
             // The peer's window holds no more than 2^window_bits bytes.
-            Context::Recent(n) => Context::Recent(n.min(1 << window_bits)),
-            Context::Compressor => Context::Compressor,
+            Context::Recent(n) => recent(n.min(1 << window_bits)),
+            Context::Compressor => Kept::Compressor(None),
         };
         Self {
-            stream: None,
-            recent: Vec::new(),
+            kept,
             settings: Settings {
                 level: config.level,
                 window_bits,
                 mem_level: config.mem_level,
             },
-            context,
             threshold: config.threshold,
         }
     }
@@ -95,7 +101,7 @@ impl Compressor {
     /// window (no context takeover); `None` when its output depends on the
     /// messages before.
     pub(crate) fn shareable(&self) -> Option<Settings> {
-        (self.context == Context::Recent(0)).then_some(self.settings)
+        matches!(self.kept, Kept::Recent { keep: 0, .. }).then_some(self.settings)
     }
 
     /// Whether a message of `len` bytes is long enough to compress.
@@ -111,22 +117,22 @@ impl Compressor {
             return None;
         }
         let settings = self.settings;
-        let mut out = match self.context {
-            Context::Recent(keep) => {
+        let mut out = match &mut self.kept {
+            Kept::Recent { bytes, keep } => {
                 let mut stream = pool::take_deflate(settings);
                 // A compressor that failed is not given back.
-                if !self.recent.is_empty() {
-                    stream.set_dictionary(&self.recent).ok()?;
+                if !bytes.is_empty() {
+                    stream.set_dictionary(bytes).ok()?;
                 }
                 let out = sync_flush(&mut stream, message)?;
                 pool::give_deflate(settings, stream);
-                remember(&mut self.recent, message, keep);
+                remember(bytes, message, *keep);
                 out
             }
-            Context::Compressor => {
-                let stream = self.stream.get_or_insert_with(|| settings.deflate());
+            Kept::Compressor(kept) => {
+                let stream = kept.get_or_insert_with(|| settings.deflate());
                 let Some(out) = sync_flush(stream, message) else {
-                    self.stream = None;
+                    *kept = None;
                     return None;
                 };
                 out
@@ -148,6 +154,7 @@ impl Compressor {
 /// Keeps the last `keep` bytes of `recent` followed by `message`.
 fn remember(recent: &mut Vec<u8>, message: &[u8], keep: usize) {
     let tail = &message[message.len().saturating_sub(keep)..];
+    // At most `recent.len()`: `tail` is at most `keep` bytes.
     let excess = (recent.len() + tail.len()).saturating_sub(keep);
     recent.drain(..excess);
     if recent.capacity() < keep {
@@ -366,7 +373,7 @@ mod tests {
     fn recent_context_is_capped_at_the_window_and_reused() {
         let config = DeflateConfig::new().context(Context::Recent(1 << 20));
         let mut compressor = Compressor::new(Role::Client, &params(12), &config);
-        assert_eq!(compressor.context, Context::Recent(1 << 12));
+        assert!(matches!(compressor.kept, Kept::Recent { keep, .. } if keep == 1 << 12));
         // 3 KiB of distinct lines: they compress only against each other.
         let message = lines(150, 1);
         let first = compressor.compress(&message).unwrap().len();
@@ -374,6 +381,9 @@ mod tests {
         let again = compressor.compress(&message).unwrap().len();
         assert!(again < first / 4, "{again} against {first}");
         let both = [message.as_slice(), &message].concat();
-        assert_eq!(compressor.recent, both[both.len() - (1 << 12)..]);
+        let Kept::Recent { bytes, .. } = &compressor.kept else {
+            panic!("Context::Recent")
+        };
+        assert_eq!(*bytes, both[both.len() - (1 << 12)..]);
     }
 }

@@ -35,10 +35,10 @@ where
     let _ = ended.send("clean".into());
 }
 
-/// How many 1 MiB messages `ws` sends in 2 s to a peer that reads nothing:
-/// as many as the windows and the send queue's high-water mark take, then
-/// the sender waits.
-pub async fn flood<S>(mut ws: WebSocketStream<S>) -> usize
+/// Sends 1 MiB messages on `ws` for 2 s to a peer that reads nothing, and
+/// checks that fewer than `max_mib` went out: as many as the windows and
+/// the send queue's high-water mark take, then the sender waits.
+pub async fn assert_held_back<S>(mut ws: WebSocketStream<S>, max_mib: usize)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -52,5 +52,8 @@ where
     })
     .await;
     assert!(flood.is_err(), "the sender was never held back");
-    sent
+    assert!(
+        sent < max_mib,
+        "{sent} MiB went out to a peer that reads nothing"
+    );
 }
